@@ -1,0 +1,1 @@
+"""RQ jobs. Each takes ids, is safe to run twice, and runs inside an app context."""

@@ -1,0 +1,177 @@
+"""Herald: the application factory. All wiring happens in :func:`create_app`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from flask import Flask, g, request
+
+from webapp.config import PROJECT_ROOT, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+# Feature blueprints, each a package holding ``bp``. Public ones authenticate by signed token
+# or provider signature instead of a session, and are exempt from CSRF.
+BLUEPRINTS = (
+    "auth",
+    "dashboard",
+    "templates_studio",
+    "audience",
+    "campaigns",
+    "messages",
+    "stats",
+    "settings",
+    "devinbox",
+    "api",
+    "ops",
+    "tracking",
+    "preferences",
+    "interviews",
+    "webhooks",
+)
+PUBLIC_BLUEPRINTS = ("api", "ops", "tracking", "preferences", "interviews", "webhooks")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_path),
+    )
+    _configure(app, settings)
+    _init_extensions(app, settings)
+    _register_blueprints(app)
+    _register_hooks(app)
+    from webapp.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app.config.update(
+        HERALD=settings,
+        TESTING=settings.testing,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_uri,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAIL_SERVER=settings.smtp_host,
+        MAIL_PORT=settings.smtp_port,
+        MAIL_DEFAULT_SENDER=settings.default_sender,
+        MAX_CONTENT_LENGTH=50 * 1024 * 1024,  # CSV imports
+    )
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.is_sqlite:
+        # WAL lets the web server read while a worker writes; busy timeout absorbs short locks.
+        return {"connect_args": {"timeout": 15}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "connect_args": {"connect_timeout": 5},
+    }
+
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    from webapp import after_commit  # noqa: F401  registers the session hooks
+    from webapp.extensions import csrf, db, login_manager, mail, migrate
+    from webapp.redis_client import connect, embedded_redis_url
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+    redis_url = settings.redis_url or embedded_redis_url(settings.instance_path)
+    app.config["HERALD_REDIS_URL"] = redis_url
+    app.extensions["herald.redis"] = connect(redis_url)
+
+    if settings.is_sqlite:
+        _sqlite_pragmas(app, db)
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from webapp.models import User
+        from webapp.tenancy import parse_uuid
+
+        parsed = parse_uuid(user_id)
+        return db.session.get(User, parsed) if parsed else None
+
+
+def _sqlite_pragmas(app: Flask, db) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.extensions import csrf
+
+    for name in BLUEPRINTS:
+        module = importlib.import_module(f"webapp.{name}")
+        importlib.import_module(f"webapp.{name}.views")
+        if name in PUBLIC_BLUEPRINTS:
+            csrf.exempt(module.bp)
+        app.register_blueprint(module.bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from webapp.current import load_current_org
+
+    @app.before_request
+    def _load_org():
+        if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
+            g.org, g.role = None, None
+            return
+        load_current_org()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.blueprint not in PUBLIC_BLUEPRINTS:
+            response.vary.add("HX-Request")  # full page and fragment differ: caches must know
+        return response
+
+    @app.context_processor
+    def _template_globals():
+        from webapp.current import has_role
+
+        return {
+            "has_role": has_role,
+            "herald_settings": app.config["HERALD"],
+            "endpoint_exists": lambda endpoint: endpoint in app.view_functions,
+        }
+
+    from webapp.errors import register_error_handlers
+
+    register_error_handlers(app)

@@ -1,0 +1,1 @@
+from webapp.api import bp  # noqa: F401

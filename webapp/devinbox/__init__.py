@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("devinbox", __name__, url_prefix="/dev-inbox")

@@ -1,0 +1,48 @@
+"""The dev inbox page: what the local SMTP server received (only when it is the relay)."""
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+
+from webapp.current import guard_blueprint
+from webapp.devinbox import bp
+from webapp.models import Role
+from webapp.services import devinbox
+
+guard_blueprint(bp, read=Role.VIEWER, write=Role.EDITOR)
+
+
+@bp.before_request
+def _only_when_enabled():
+    if not current_app.config["HERALD"].dev_inbox:
+        abort(404)
+
+
+def _folder():
+    return current_app.config["HERALD"].instance_path / "devinbox"
+
+
+@bp.get("/")
+def index():
+    return render_template("devinbox/index.html", messages=devinbox.list_messages(_folder()))
+
+
+@bp.get("/<key>")
+def show(key: str):
+    message = devinbox.get_message(_folder(), key)
+    if message is None:
+        abort(404)
+    return render_template("devinbox/show.html", message=message)
+
+
+@bp.get("/<key>/raw")
+def raw(key: str):
+    data = devinbox.raw_bytes(_folder(), key)
+    if data is None:
+        abort(404)
+    return current_app.response_class(data, mimetype="text/plain")
+
+
+@bp.post("/clear")
+def clear():
+    count = devinbox.clear(_folder())
+    flash(f"Removed {count} emails from the dev inbox.", "success")
+    return redirect(url_for("devinbox.index"))

@@ -1,0 +1,1 @@
+from webapp.interviews import bp  # noqa: F401

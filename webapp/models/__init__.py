@@ -1,0 +1,69 @@
+"""All models, one module per aggregate. Importing this package registers every table."""
+
+from webapp.models.audience import Candidate, ImportRun, Job, Shortlist, ShortlistEntry, TriggerRule
+from webapp.models.audit import AuditLog
+from webapp.models.base import Base, new_id, utcnow
+from webapp.models.campaign import Campaign, CampaignStatus
+from webapp.models.message import (
+    DeliveryAttempt,
+    IdempotencyRecord,
+    Message,
+    MessageEvent,
+    MessageStatus,
+    StatRollup,
+)
+from webapp.models.organization import (
+    ApiKey,
+    Brand,
+    Membership,
+    Organization,
+    Relay,
+    Role,
+    SendingDomain,
+    User,
+)
+from webapp.models.suppression import Preference, Suppression
+from webapp.models.template import EmailTemplate, TemplateVersion
+from webapp.models.webhook import (
+    ProviderConfig,
+    ProviderWebhookLog,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+__all__ = [
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Brand",
+    "Campaign",
+    "CampaignStatus",
+    "Candidate",
+    "DeliveryAttempt",
+    "EmailTemplate",
+    "IdempotencyRecord",
+    "ImportRun",
+    "Job",
+    "Membership",
+    "Message",
+    "MessageEvent",
+    "MessageStatus",
+    "Organization",
+    "Preference",
+    "ProviderConfig",
+    "ProviderWebhookLog",
+    "Relay",
+    "Role",
+    "SendingDomain",
+    "Shortlist",
+    "ShortlistEntry",
+    "StatRollup",
+    "Suppression",
+    "TemplateVersion",
+    "TriggerRule",
+    "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+from webapp.ops import bp  # noqa: F401

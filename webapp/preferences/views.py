@@ -1,0 +1,1 @@
+from webapp.preferences import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""The domain: typed functions with explicit arguments. They flush; callers commit."""

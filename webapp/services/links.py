@@ -1,0 +1,46 @@
+"""Absolute URLs for public links in emails, built on ``HERALD_PUBLIC_URL``.
+
+The public routes are fixed here so that every part of Herald (rendering, sending, tracking)
+agrees on them: ``/t/o/<token>`` open pixel, ``/t/c/<token>`` click redirect, ``/u/<token>``
+unsubscribe (GET page, POST one-click), ``/p/<token>`` preferences, ``/i/<token>`` interview.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import current_app
+
+from webapp.services.tokens import make_token
+
+
+def public_url(path: str) -> str:
+    return current_app.config["HERALD"].public_url + path
+
+
+def _ids(org_id: uuid.UUID, message_id: uuid.UUID | None) -> list[str]:
+    return [str(org_id), str(message_id) if message_id else ""]
+
+
+def unsubscribe_url(org_id: uuid.UUID, email: str, message_id: uuid.UUID | None = None) -> str:
+    token = make_token("unsubscribe", [*_ids(org_id, message_id), email.lower()])
+    return public_url(f"/u/{token}")
+
+
+def preferences_url(org_id: uuid.UUID, email: str) -> str:
+    token = make_token("preferences", [str(org_id), email.lower()])
+    return public_url(f"/p/{token}")
+
+
+def open_pixel_url(org_id: uuid.UUID, message_id: uuid.UUID) -> str:
+    return public_url(f"/t/o/{make_token('open', _ids(org_id, message_id))}")
+
+
+def click_url(org_id: uuid.UUID, message_id: uuid.UUID, link_index: int) -> str:
+    token = make_token("click", [*_ids(org_id, message_id), link_index])
+    return public_url(f"/t/c/{token}")
+
+
+def interview_url(org_id: uuid.UUID, entry_id: uuid.UUID, nonce: int) -> str:
+    token = make_token("interview", [str(org_id), str(entry_id), nonce])
+    return public_url(f"/i/{token}")

@@ -1,0 +1,83 @@
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from webapp.formkit import choices
+
+ROLE_PAIRS = [
+    ("viewer", "Viewer — sees everything, changes nothing"),
+    ("editor", "Editor — templates, candidates, sends"),
+    ("admin", "Admin — also settings and members"),
+    ("owner", "Owner — everything, including owners"),
+]
+ROLE_CHOICES = choices(ROLE_PAIRS)
+
+
+def timezone_choices():
+    return choices(zone for zone in sorted(available_timezones()) if "/" in zone or zone == "UTC")
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField("Organization name", validators=[DataRequired(), Length(max=200)])
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+    postal_address = TextAreaField(
+        "Postal address",
+        validators=[Length(max=1000)],
+        description="Shown in the footer of every email. Bulk sends need one (CAN-SPAM).",
+    )
+    sender_name = StringField("Sender name", validators=[Length(max=200)])
+    sender_email = EmailField("Sender address", validators=[Optional(), Email(), Length(max=320)])
+    reply_to = EmailField("Reply-to address", validators=[Optional(), Email(), Length(max=320)])
+    sending_domain = StringField(
+        "Sending domain",
+        validators=[Length(max=253)],
+        description="Used in Message-IDs and for DKIM, e.g. mail.example.com",
+    )
+    frequency_cap = IntegerField(
+        "Daily limit per candidate",
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description="Non-transactional emails one person may get in a day (default 3).",
+    )
+    quiet_hours_start = IntegerField(
+        "Quiet hours from (hour)", validators=[Optional(), NumberRange(0, 23)]
+    )
+    quiet_hours_end = IntegerField(
+        "Quiet hours until (hour)", validators=[Optional(), NumberRange(0, 23)]
+    )
+    reminder_offsets = StringField(
+        "Reminder times (hours before the interview)",
+        validators=[Length(max=50)],
+        description="Comma-separated, e.g. 24, 2",
+    )
+    open_tracking = BooleanField("Track opens")
+    click_tracking = BooleanField("Track clicks")
+
+    def validate_sending_domain(self, field):
+        value = (field.data or "").strip().lower()
+        if value and ("." not in value or " " in value or "@" in value):
+            raise ValidationError("Enter a domain such as mail.example.com.")
+
+    def validate_reminder_offsets(self, field):
+        try:
+            offsets = parse_offsets(field.data)
+        except ValueError:
+            raise ValidationError("Use whole hours separated by commas, e.g. 24, 2.") from None
+        if any(not 0 < hours <= 24 * 14 for hours in offsets):
+            raise ValidationError("Each reminder must be between 1 hour and 14 days before.")
+
+
+def parse_offsets(raw: str | None) -> list[int]:
+    return sorted(
+        {int(part) for part in (raw or "").replace(" ", "").split(",") if part}, reverse=True
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=320)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)

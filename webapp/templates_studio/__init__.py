@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("templates_studio", __name__, url_prefix="/templates")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("tracking", __name__, url_prefix="/t")

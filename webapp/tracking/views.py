@@ -1,0 +1,1 @@
+from webapp.tracking import bp  # noqa: F401

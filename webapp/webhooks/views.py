@@ -1,0 +1,1 @@
+from webapp.webhooks import bp  # noqa: F401
