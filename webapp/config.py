@@ -48,6 +48,14 @@ class Settings:
     retry_max_attempts: int = 5
     retry_max_age_hours: int = 24
     frequency_cap: int = 3  # non-transactional emails per recipient per day (org may override)
+    retry_base_seconds: float = 60.0  # first retry delay; doubles per attempt, with jitter
+    retry_max_delay_seconds: float = 3600.0  # backoff never waits longer than this
+    smtp_rate_per_second: float = 0.0  # default relay's rate (0: no limit)
+    org_rate_per_second: float = 500.0  # emails per second per organization, across workers
+    domain_rate_per_second: float = 100.0  # per recipient domain; halves on each 4xx, recovers
+    circuit_failures: int = 3  # consecutive connection failures that open a relay's circuit
+    circuit_cooldown_seconds: float = 30.0  # how long an open circuit skips the relay
+    requeue_after_seconds: float = 60.0  # sweeper re-enqueues 'queued' rows older than this
     render_timeout_ms: int = 2000
     render_max_bytes: int = 1_000_000
     encryption_key: str = ""  # Fernet key for secrets at rest; derived from SECRET_KEY when empty
@@ -94,6 +102,14 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_RETRY_MAX_ATTEMPTS": "retry_max_attempts",
     "HERALD_RETRY_MAX_AGE_HOURS": "retry_max_age_hours",
     "HERALD_FREQUENCY_CAP": "frequency_cap",
+    "HERALD_RETRY_BASE_SECONDS": "retry_base_seconds",
+    "HERALD_RETRY_MAX_DELAY_SECONDS": "retry_max_delay_seconds",
+    "HERALD_SMTP_RATE_PER_SECOND": "smtp_rate_per_second",
+    "HERALD_ORG_RATE_PER_SECOND": "org_rate_per_second",
+    "HERALD_DOMAIN_RATE_PER_SECOND": "domain_rate_per_second",
+    "HERALD_CIRCUIT_FAILURES": "circuit_failures",
+    "HERALD_CIRCUIT_COOLDOWN_SECONDS": "circuit_cooldown_seconds",
+    "HERALD_REQUEUE_AFTER_SECONDS": "requeue_after_seconds",
     "HERALD_RENDER_TIMEOUT_MS": "render_timeout_ms",
     "HERALD_RENDER_MAX_BYTES": "render_max_bytes",
     "HERALD_ENCRYPTION_KEY": "encryption_key",
