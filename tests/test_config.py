@@ -50,8 +50,10 @@ def test_environment_overrides(tmp_path):
 
 
 def test_overrides_passed_by_tests_win(tmp_path):
-    settings = load_settings({"smtp_port": 1}, environ={"HERALD_SMTP_PORT": "2525",
-                                                         "HERALD_INSTANCE_PATH": str(tmp_path)})
+    settings = load_settings(
+        {"smtp_port": 1},
+        environ={"HERALD_SMTP_PORT": "2525", "HERALD_INSTANCE_PATH": str(tmp_path)},
+    )
     assert settings.smtp_port == 1
 
 

@@ -23,8 +23,9 @@ def _targets(tmp_path):
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         name = f"herald_migrate_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
+        admin = create_engine(
+            url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:

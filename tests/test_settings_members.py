@@ -10,10 +10,17 @@ from webapp.models import AuditLog, Membership, Message, User
 def test_owner_updates_organization_settings(logged_in, org):
     response = logged_in.post(
         "/settings/",
-        data={"name": "Acme Hiring", "timezone": "Europe/Berlin", "postal_address": "1 Road",
-              "sender_name": "Acme", "sender_email": "jobs@acme.example", "reply_to": "",
-              "sending_domain": "Mail.Acme.Example", "reminder_offsets": "2, 24",
-              "open_tracking": "y"},
+        data={
+            "name": "Acme Hiring",
+            "timezone": "Europe/Berlin",
+            "postal_address": "1 Road",
+            "sender_name": "Acme",
+            "sender_email": "jobs@acme.example",
+            "reply_to": "",
+            "sending_domain": "Mail.Acme.Example",
+            "reminder_offsets": "2, 24",
+            "open_tracking": "y",
+        },
     )
     assert response.status_code == 302
     db.session.refresh(org)
@@ -27,8 +34,12 @@ def test_owner_updates_organization_settings(logged_in, org):
 def test_invalid_settings_keep_input_and_show_errors(logged_in, org):
     response = logged_in.post(
         "/settings/",
-        data={"name": "Typed name", "timezone": "Europe/Berlin", "sending_domain": "not a domain",
-              "reminder_offsets": "soon"},
+        data={
+            "name": "Typed name",
+            "timezone": "Europe/Berlin",
+            "sending_domain": "not a domain",
+            "reminder_offsets": "soon",
+        },
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -40,11 +51,14 @@ def test_invalid_settings_keep_input_and_show_errors(logged_in, org):
 
 
 def test_invite_new_member_creates_account_and_queues_email(logged_in, org):
-    response = logged_in.post("/settings/members/invite",
-                              data={"email": "New.Person@Example.com", "role": "editor"})
+    response = logged_in.post(
+        "/settings/members/invite", data={"email": "New.Person@Example.com", "role": "editor"}
+    )
     assert response.status_code == 302
     new_user = db.session.scalars(select(User).where(User.email == "new.person@example.com")).one()
-    membership = db.session.scalars(select(Membership).where(Membership.user_id == new_user.id)).one()
+    membership = db.session.scalars(
+        select(Membership).where(Membership.user_id == new_user.id)
+    ).one()
     assert membership.role == "editor"
     message = db.session.scalars(select(Message)).one()
     assert message.to_email == "new.person@example.com"
@@ -58,10 +72,19 @@ def test_invited_person_sets_password_once(client, logged_in, org):
     link = db.session.scalars(select(Message.raw_text)).one().split("\n")[3]
     path = link.replace("http://herald.test", "")
     logged_in.post("/logout")
-    response = client.post(path, data={"password": "a good long password", "confirm": "a good long password"})
+    response = client.post(
+        path, data={"password": "a good long password", "confirm": "a good long password"}
+    )
     assert response.status_code == 302
-    assert client.post(path, data={"password": "another password!", "confirm": "another password!"}).status_code == 404
-    response = client.post("/login", data={"email": "x@example.com", "password": "a good long password"})
+    assert (
+        client.post(
+            path, data={"password": "another password!", "confirm": "another password!"}
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        "/login", data={"email": "x@example.com", "password": "a good long password"}
+    )
     assert response.status_code == 302
 
 
@@ -80,8 +103,14 @@ def test_admin_cannot_promote_to_owner(client, org, login_as):
     db.session.commit()
     login_as(admin, org=org)
     membership = db.session.scalars(select(Membership).where(Membership.user_id == other.id)).one()
-    assert client.post(f"/settings/members/{membership.id}/role", data={"role": "owner"}).status_code == 403
-    assert client.post(f"/settings/members/{membership.id}/role", data={"role": "viewer"}).status_code == 302
+    assert (
+        client.post(f"/settings/members/{membership.id}/role", data={"role": "owner"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/settings/members/{membership.id}/role", data={"role": "viewer"}).status_code
+        == 302
+    )
     db.session.refresh(membership)
     assert membership.role == "viewer"
 
@@ -90,7 +119,12 @@ def test_editor_cannot_invite(client, org, login_as):
     editor = factories.make_user("ed@example.com", org=org, role="editor")
     db.session.commit()
     login_as(editor, org=org)
-    assert client.post("/settings/members/invite", data={"email": "z@example.com", "role": "viewer"}).status_code == 403
+    assert (
+        client.post(
+            "/settings/members/invite", data={"email": "z@example.com", "role": "viewer"}
+        ).status_code
+        == 403
+    )
 
 
 def test_member_of_two_orgs_switches(client, org, other_org, login_as):
