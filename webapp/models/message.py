@@ -50,6 +50,8 @@ class Message(IdMixin, TenantMixin, TimestampMixin, Base):
         Index(None, "campaign_id", "status"),
         UniqueConstraint("campaign_id", "candidate_id"),
         UniqueConstraint("org_id", "idempotency_key"),
+        Index(None, "org_id", "sent_at"),  # stats: per-domain breakdown over a date range
+        Index(None, "campaign_id", "to_email"),  # stats: a campaign's recipients table, by address
     )
 
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.SCHEDULED.value)
@@ -133,6 +135,7 @@ class MessageEvent(IdMixin, TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("event_key"),
         Index(None, "org_id", "occurred_at"),
+        Index(None, "org_id", "type", "occurred_at"),  # stats: top clicked links
     )
 
     message_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -157,6 +160,7 @@ class StatRollup(Base):
     """
 
     __tablename__ = "stat_rollups"
+    __table_args__ = (Index(None, "campaign_id", "metric"),)  # stats: a campaign's own funnel
 
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
