@@ -1,0 +1,293 @@
+"""The frame every API route shares: Bearer keys, scopes, rate limits, validation, problems.
+
+A route is declared once with :func:`endpoint`, next to its view. The declaration (scope,
+request schema, query parameters, responses) is used twice: to validate each request, and to
+build the OpenAPI document (``webapp.api.openapi``). There is no hand-written document to drift.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+import jsonschema_rs
+import redis
+from flask import current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from webapp.api import bp
+from webapp.errors import problem
+from webapp.extensions import db
+from webapp.models import utcnow
+from webapp.redis_client import get_redis
+from webapp.services import ratelimit
+from webapp.services.api_keys import find_active_key
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # at most one write per key per minute
+
+
+@dataclass
+class Operation:
+    """One route as the OpenAPI document describes it."""
+
+    rule: str
+    method: str
+    endpoint: str
+    scope: str | None
+    summary: str
+    tag: str
+    body: dict | None = None
+    query: dict[str, dict] = field(default_factory=dict)
+    responses: dict[int, dict | None] = field(default_factory=dict)
+    description: str = ""
+    headers: dict[str, dict] = field(default_factory=dict)
+    body_validator: Any = None
+    query_validator: Any = None
+
+
+REGISTRY: list[Operation] = []
+
+
+class ApiError(HTTPException):
+    """An error that carries its own problem+json response."""
+
+    def __init__(self, status: int, title: str, detail: str = "", **extra: Any):
+        super().__init__(description=detail)
+        self.code = status
+        self.response = problem(status, title, detail, **extra)
+
+
+def invalid(errors: list[dict[str, str]], detail: str = "") -> ApiError:
+    """422 with field-level messages: ``[{"field": "to", "message": "..."}]``."""
+    return ApiError(
+        422,
+        "Invalid request",
+        detail or "Some fields are missing or not valid.",
+        type="about:blank",
+        errors=errors,
+    )
+
+
+def endpoint(
+    rule: str,
+    method: str,
+    *,
+    scope: str | None,
+    summary: str,
+    tag: str,
+    body: dict | None = None,
+    query: dict[str, dict] | None = None,
+    responses: dict[int, dict | None],
+    description: str = "",
+    headers: dict[str, dict] | None = None,
+) -> Callable:
+    """Declare and register an API route. The view receives ``body`` and ``query`` kwargs."""
+
+    def decorator(view: Callable) -> Callable:
+        op = Operation(
+            rule=rule,
+            method=method,
+            endpoint=f"api.{view.__name__}",
+            scope=scope,
+            summary=summary,
+            tag=tag,
+            body=body,
+            query=query or {},
+            responses=responses,
+            description=description,
+            headers=headers or {},
+        )
+        if body is not None:
+            op.body_validator = _validator(body)
+        if op.query:
+            op.query_validator = _validator(_query_object(op.query))
+        REGISTRY.append(op)
+
+        @wraps(view)
+        def wrapped(**kwargs: Any):
+            _check_scope(op.scope)
+            if op.body is not None:
+                kwargs["body"] = _validated_body(op)
+            if op.query:
+                kwargs["query"] = _validated_query(op)
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, view.__name__, wrapped, methods=[method])
+        return wrapped
+
+    return decorator
+
+
+def _validator(schema: dict):
+    from webapp.api.schemas import COMPONENTS
+
+    resolvable = {**schema, "$defs": COMPONENTS}
+    return jsonschema_rs.validator_for(_local_refs(resolvable), validate_formats=True)
+
+
+def _local_refs(value: Any) -> Any:
+    """Point ``#/components/schemas/X`` references at ``#/$defs/X`` for validation."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                item.replace("#/components/schemas/", "#/$defs/")
+                if key == "$ref"
+                else _local_refs(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_local_refs(item) for item in value]
+    return value
+
+
+def _query_object(query: dict[str, dict]) -> dict:
+    return {"type": "object", "properties": query, "additionalProperties": True}
+
+
+# --- authentication, rate limits --------------------------------------------------------------
+
+
+@bp.before_request
+def authenticate() -> None:
+    g.api_key = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    key = find_active_key(raw.strip()) if scheme.lower() == "bearer" and raw.strip() else None
+    if key is None:
+        error = ApiError(401, "Unauthorized", "Send a valid API key: Authorization: Bearer <key>.")
+        error.response.headers["WWW-Authenticate"] = 'Bearer realm="herald"'
+        raise error
+    g.api_key = key
+    g.org_id = key.org_id
+    _enforce_rate_limit(key)
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        db.session.commit()
+
+
+def _enforce_rate_limit(key) -> None:
+    limit = key.rate_limit_per_minute or current_app.config["HERALD"].api_rate_limit
+    try:
+        verdict = ratelimit.per_minute(get_redis(), f"api:{key.id}", limit)
+    except redis.RedisError:
+        logger.warning("rate limiter unavailable; API request allowed")
+        return
+    if not verdict.allowed:
+        error = ApiError(
+            429, "Too Many Requests", f"This key may make {limit} requests per minute."
+        )
+        error.response.headers["Retry-After"] = str(max(1, math.ceil(verdict.retry_after)))
+        raise error
+
+
+def _check_scope(scope: str | None) -> None:
+    if scope is None:
+        return
+    if scope not in (g.api_key.scopes or []):
+        raise ApiError(403, "Forbidden", f"This API key lacks the '{scope}' scope.")
+
+
+def actor_label() -> str:
+    """How the audit log names the caller: the key's name and public prefix."""
+    key = g.api_key
+    return f"API key {key.name} ({key.prefix}…)"
+
+
+# --- request validation -----------------------------------------------------------------------
+
+
+def _validated_body(op: Operation) -> dict:
+    payload = request.get_json(force=True, silent=True) if request.get_data() else None
+    if payload is None:
+        raise ApiError(400, "Bad Request", "The request body must be a JSON object.")
+    errors = schema_errors(op.body_validator, payload)
+    if errors:
+        raise invalid(errors)
+    return payload
+
+
+def _validated_query(op: Operation) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    for name, schema in op.query.items():
+        raw = request.args.get(name)
+        if raw is None:
+            continue
+        if schema.get("type") == "integer":
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                errors.append({"field": name, "message": "must be a whole number"})
+                continue
+        else:
+            values[name] = raw
+    errors.extend(schema_errors(op.query_validator, values))
+    if errors:
+        raise invalid(errors)
+    return values
+
+
+def schema_errors(validator, instance: Any) -> list[dict[str, str]]:
+    errors = []
+    for error in validator.iter_errors(instance):
+        path = [str(part) for part in error.instance_path]
+        kind = error.kind
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+            path.append(str(kind.property))
+            message = "is required"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+            path.append(",".join(str(name) for name in kind.unexpected))
+            message = "is not a known field"
+        else:
+            message = error.message
+        errors.append({"field": ".".join(path) or "(body)", "message": message})
+        if len(errors) >= 50:
+            break
+    return errors
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None):
+    response = jsonify(payload)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def not_found(what: str = "Resource") -> ApiError:
+    return ApiError(404, "Not Found", f"{what} not found.")
+
+
+def require(condition: bool, status: int, title: str, detail: str) -> None:
+    if not condition:
+        raise ApiError(status, title, detail)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return error.response
+
+
+__all__ = [
+    "REGISTRY",
+    "ApiError",
+    "Operation",
+    "actor_label",
+    "endpoint",
+    "invalid",
+    "json_response",
+    "not_found",
+    "require",
+]

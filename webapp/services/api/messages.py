@@ -1,0 +1,189 @@
+"""Sending single messages through the API, and the message list filters.
+
+A send names its content one of three ways: ``template_id`` (the template's current version),
+``template_type`` (the organization's template of that type, else the system default that
+ships in ``templates/emails/``), or raw ``subject`` with ``html`` and/or ``text``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+
+from webapp.after_commit import after_commit
+from webapp.extensions import db
+from webapp.models import Candidate, EmailTemplate, Message, MessageStatus, utcnow
+from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
+from webapp.services.outbox import create_message, enqueue_send
+from webapp.tenancy import get_scoped, parse_uuid, scoped
+
+
+def send_message(
+    org_id: uuid.UUID, spec: dict[str, Any], *, idempotency_key: str | None = None
+) -> Message:
+    """Validate ``spec`` (an API send request) and create the outbox row."""
+    errors: list[dict[str, str]] = []
+    to_email = _collect(errors, clean_email, spec["to"], "to")
+    send_at = (
+        _collect(errors, parse_datetime, spec["send_at"], "send_at")
+        if spec.get("send_at")
+        else None
+    )
+    content = _collect(errors, resolve_content, org_id, spec)
+    candidate_id = _collect(errors, _candidate_id, org_id, spec)
+    if errors:
+        raise FieldErrors(errors)
+    category = spec.get("category") or content.pop("default_category")
+    content.pop("default_category", None)
+    return create_message(
+        org_id,
+        to_email=to_email,
+        to_name=spec.get("to_name", ""),
+        context=spec.get("context") or {},
+        category=category,
+        is_transactional=category == "transactional",
+        send_after=send_at,
+        candidate_id=candidate_id,
+        idempotency_key=idempotency_key,
+        **content,
+    )
+
+
+def _collect(errors: list, fn, *args):
+    try:
+        return fn(*args)
+    except FieldErrors as exc:
+        errors.extend(exc.errors)
+        return None
+
+
+def resolve_content(org_id: uuid.UUID, spec: dict[str, Any]) -> dict[str, Any]:
+    """The template or raw content a send request names, as ``create_message`` arguments."""
+    ways = [name for name in ("template_id", "template_type", "subject") if spec.get(name)]
+    if len(ways) != 1:
+        raise field_error(
+            "template_id", "give exactly one of template_id, template_type or subject (raw)"
+        )
+    if spec.get("template_id"):
+        template = get_scoped(EmailTemplate, spec["template_id"], org_id)
+        if template is None or template.archived_at is not None:
+            raise field_error("template_id", "no such template in this organization")
+        return _from_template(template)
+    if spec.get("template_type"):
+        template = _template_of_type(org_id, spec["template_type"])
+        if template is not None:
+            return _from_template(template)
+        return {"kind": spec["template_type"], "default_category": "transactional"}
+    if not (spec.get("html") or spec.get("text")):
+        raise field_error("html", "a raw message needs html or text")
+    return {
+        "raw_subject": spec["subject"],
+        "raw_html": spec.get("html"),
+        "raw_text": spec.get("text"),
+        "kind": "custom",
+        "default_category": "transactional",
+    }
+
+
+def _from_template(template: EmailTemplate) -> dict[str, Any]:
+    if template.current_version_id is None:
+        raise field_error("template_id", "this template has no saved version yet")
+    return {
+        "template_id": template.id,
+        "template_version_id": template.current_version_id,
+        "kind": template.type,
+        "default_category": template.category,
+    }
+
+
+def _template_of_type(org_id: uuid.UUID, template_type: str) -> EmailTemplate | None:
+    statement = scoped(select(EmailTemplate), org_id).where(
+        EmailTemplate.type == template_type,
+        EmailTemplate.archived_at.is_(None),
+        EmailTemplate.current_version_id.is_not(None),
+    )
+    return db.session.scalars(statement.order_by(EmailTemplate.updated_at.desc())).first()
+
+
+def _candidate_id(org_id: uuid.UUID, spec: dict[str, Any]) -> uuid.UUID | None:
+    if not spec.get("candidate_id"):
+        return None
+    candidate = get_scoped(Candidate, spec["candidate_id"], org_id)
+    if candidate is None:
+        raise field_error("candidate_id", "no such candidate in this organization")
+    return candidate.id
+
+
+def message_filters(org_id: uuid.UUID, filters: dict[str, Any]) -> Select:
+    """The scoped statement for ``GET /messages`` with its filters applied."""
+    statement = scoped(select(Message), org_id)
+    if filters.get("status"):
+        statement = statement.where(Message.status == filters["status"])
+    if filters.get("to"):
+        statement = statement.where(Message.to_email == filters["to"].strip().lower())
+    if filters.get("category"):
+        statement = statement.where(Message.category == filters["category"])
+    for name, column in (
+        ("campaign_id", Message.campaign_id),
+        ("candidate_id", Message.candidate_id),
+    ):
+        if filters.get(name):
+            statement = statement.where(column == _uuid_filter(filters[name], name))
+    if filters.get("created_after"):
+        statement = statement.where(Message.created_at >= _time(filters, "created_after"))
+    if filters.get("created_before"):
+        statement = statement.where(Message.created_at < _time(filters, "created_before"))
+    return statement
+
+
+def _uuid_filter(value: str, name: str) -> uuid.UUID:
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise field_error(name, "must be a UUID")
+    return parsed
+
+
+def _time(filters: dict[str, Any], name: str) -> datetime:
+    return parse_datetime(filters[name], name)
+
+
+CANCELABLE = (
+    MessageStatus.SCHEDULED.value,
+    MessageStatus.QUEUED.value,
+    MessageStatus.DEFERRED.value,
+)
+RETRYABLE = (MessageStatus.FAILED.value, MessageStatus.UNKNOWN.value, MessageStatus.CANCELED.value)
+
+
+class WrongState(Exception):
+    """The message's status does not allow the action."""
+
+
+def cancel_message(message: Message) -> Message:
+    """Cancel a message that has not been handed to a relay yet (conditional update)."""
+    changed = db.session.execute(
+        update(Message)
+        .where(Message.id == message.id, Message.status.in_(CANCELABLE))
+        .values(status=MessageStatus.CANCELED.value, lease_expires_at=None)
+    ).rowcount
+    if not changed:
+        raise WrongState(f"a {message.status} message cannot be canceled")
+    db.session.refresh(message)
+    return message
+
+
+def retry_message(message: Message) -> Message:
+    """Queue a failed, unknown or canceled message again, due now."""
+    if message.status not in RETRYABLE:
+        raise WrongState(f"a {message.status} message cannot be retried")
+    now = utcnow()
+    message.status = MessageStatus.QUEUED.value
+    message.send_after = now
+    message.queued_at = now
+    message.failed_at = None
+    db.session.flush()
+    after_commit(enqueue_send, message.id)
+    return message
