@@ -1,0 +1,185 @@
+"""Compile once per (template revision, brand revision), render many times.
+
+``compile_template`` does the recipient-independent work: it places the body in the brand
+layout, compiles the Jinja parts, and tries the fast path: MJML → HTML once with the Jinja tags
+still in it. When every tag survives MJML unchanged and in order, the HTML itself becomes the
+Jinja template, and the text part is derived from it once (html2text keeps the tags too).
+Otherwise (a tag inside an attribute MJML rewrites, a loop around sections…) Jinja runs over
+the MJML for each recipient and MJML runs after it: slower, same result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Template, TemplateSyntaxError
+
+from webapp.services.rendering import mjml as mjml_step
+from webapp.services.rendering.context import plain_context
+from webapp.services.rendering.errors import error_from_exception, syntax_error
+from webapp.services.rendering.links import rewrite_links
+from webapp.services.rendering.sandbox import environment, run_limited
+from webapp.services.rendering.text import html_to_text
+from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
+
+GMAIL_CLIP_BYTES = 102 * 1024
+CACHE_SIZE = 512
+
+
+@dataclass
+class CompiledTemplate:
+    source: TemplateSource
+    document: str  # the MJML after the layout, with Jinja tags
+    line_offset: int  # lines of layout before the author's body
+    errors: list[RenderError] = field(default_factory=list)
+    subject: dict[bool, Template] = field(default_factory=dict)  # by strictness
+    preheader: dict[bool, Template] = field(default_factory=dict)
+    html: dict[bool, Template] = field(default_factory=dict)  # fast path: Jinja over HTML
+    mjml: dict[bool, Template] = field(default_factory=dict)  # slow path: Jinja over MJML
+    text: dict[bool, Template] = field(default_factory=dict)
+
+    @property
+    def fast(self) -> bool:
+        return bool(self.html)
+
+
+_cache: OrderedDict[tuple[str, str], CompiledTemplate] = OrderedDict()
+_lock = threading.Lock()
+
+
+def compile_template(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+    key = (source.key, brand.revision)
+    with _lock:
+        compiled = _cache.get(key)
+        if compiled is not None:
+            _cache.move_to_end(key)
+            return compiled
+    compiled = _build(source, brand)
+    with _lock:
+        _cache[key] = compiled
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return compiled
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _build(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+    body = source.body_mjml
+    document = mjml_step.apply_layout(body, brand).replace("%%PREHEADER%%", "{{ preheader }}")
+    offset = 0 if mjml_step.is_document(body) else mjml_step.layout_offset()
+    compiled = CompiledTemplate(source=source, document=document, line_offset=offset)
+    for strict in (False, True):
+        _compile_parts(compiled, strict)
+    if compiled.errors:
+        return compiled
+    _try_fast_path(compiled)
+    return compiled
+
+
+def _compile(compiled: CompiledTemplate, text: str, strict: bool, *, html: bool, part: str):
+    try:
+        return environment(strict, html=html).from_string(text)
+    except TemplateSyntaxError as exc:
+        if not strict:
+            compiled.errors.append(syntax_error(exc, part, compiled.line_offset))
+        return None
+
+
+def _compile_parts(compiled: CompiledTemplate, strict: bool) -> None:
+    src = compiled.source
+    parts = {
+        "subject": (src.subject, False),
+        "preheader": (src.preheader, False),
+        "mjml": (compiled.document, True),
+    }
+    if src.body_text.strip():
+        parts["text"] = (src.body_text, False)
+    for part, (text, html) in parts.items():
+        template = _compile(compiled, text, strict, html=html, part=part)
+        if template is not None:
+            getattr(compiled, part)[strict] = template
+
+
+def _try_fast_path(compiled: CompiledTemplate) -> None:
+    if mjml_step.INCLUDE.search(compiled.document):
+        compiled.errors.append(
+            mjml_step.mjml_error(
+                mjml_step.MjmlError(
+                    "<mj-include> is not allowed: paste the content into the template."
+                ),
+                "",
+            )
+        )
+        return
+    try:
+        html = mjml_step.compile_mjml(compiled.document)
+    except mjml_step.MjmlError:
+        return  # may only compile once the placeholders are filled: slow path reports it
+    if not mjml_step.tokens_survive(compiled.document, html):
+        return
+    text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
+    derive_text = bool(text_source) and mjml_step.tokens_survive(html, text_source)
+    for strict in (False, True):
+        compiled.html[strict] = environment(strict, html=True).from_string(html)
+        if derive_text:
+            compiled.text.setdefault(
+                strict, environment(strict, html=False).from_string(text_source)
+            )
+
+
+LinkRewriter = Callable[[str, int], str]
+
+
+def render_compiled(
+    compiled: CompiledTemplate,
+    context: dict[str, Any],
+    *,
+    link_rewriter: LinkRewriter | None = None,
+    strict: bool = False,
+) -> RenderResult:
+    result = RenderResult(subject="", preheader="", html="", text="")
+    if compiled.errors:
+        result.errors = list(compiled.errors)
+        return result
+    data, dropped = plain_context(context)
+    result.warnings.extend(dropped)
+    try:
+        _fill(compiled, data, result, strict)
+    except Exception as exc:  # every template failure becomes an error for the author
+        result.errors.append(error_from_exception(exc, compiled.line_offset))
+        return result
+    if result.html_bytes > GMAIL_CLIP_BYTES:
+        result.warnings.append(
+            f"The HTML is {result.html_bytes / 1024:.0f} KB: Gmail clips messages above 102 KB."
+        )
+    if link_rewriter is not None:
+        skip = {str(data.get("unsubscribe_url") or ""), str(data.get("preferences_url") or "")}
+        result.html, result.links = rewrite_links(result.html, link_rewriter, skip)
+    return result
+
+
+def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult, strict: bool):
+    result.subject = " ".join(run_limited(compiled.subject[strict].generate(data)).split())
+    result.preheader = " ".join(run_limited(compiled.preheader[strict].generate(data)).split())
+    data = {**data, "preheader": result.preheader}
+    if compiled.fast:
+        result.html = run_limited(compiled.html[strict].generate(data))
+    else:
+        filled = run_limited(compiled.mjml[strict].generate(data))
+        try:
+            result.html = mjml_step.compile_mjml(filled)
+        except mjml_step.MjmlError as exc:
+            result.errors.append(mjml_step.mjml_error(exc, ""))
+            return
+    if strict in compiled.text:
+        result.text = run_limited(compiled.text[strict].generate(data)).strip() + "\n"
+    else:
+        result.text = html_to_text(result.html)

@@ -1,0 +1,51 @@
+"""Turn Jinja and limit exceptions into ``RenderError`` with the author's line numbers."""
+
+from __future__ import annotations
+
+import traceback
+
+from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+
+from webapp.services.rendering.sandbox import RenderLimitError
+from webapp.services.rendering.types import RenderError
+
+PART_LABELS = {"subject": "Subject", "preheader": "Preheader", "text": "Text version"}
+
+
+def _author_line(line: int | None, part: str, offset: int) -> int | None:
+    if line is None or part in PART_LABELS:
+        return line if part == "text" else None
+    line -= offset
+    return line if line >= 1 else None
+
+
+def _label(part: str, message: str) -> str:
+    return f"{PART_LABELS[part]}: {message}" if part in PART_LABELS else message
+
+
+def syntax_error(exc: TemplateSyntaxError, part: str, offset: int) -> RenderError:
+    line = _author_line(exc.lineno, part, 0 if part in PART_LABELS else offset)
+    return RenderError(line=line, message=_label(part, exc.message or str(exc)), kind="syntax")
+
+
+def _template_line(exc: BaseException) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == "<template>":
+            line = frame.lineno
+    return line
+
+
+def error_from_exception(exc: BaseException, offset: int) -> RenderError:
+    line = _template_line(exc)
+    line = line - offset if line is not None and line - offset >= 1 else None
+    if isinstance(exc, SecurityError):
+        return RenderError(line=line, message=f"Not allowed: {exc}", kind="security")
+    if isinstance(exc, RenderLimitError):
+        return RenderError(line=line, message=str(exc), kind=exc.kind)
+    if isinstance(exc, UndefinedError):
+        return RenderError(line=line, message=f"Unknown variable: {exc.message}", kind="undefined")
+    if isinstance(exc, RecursionError | MemoryError):
+        return RenderError(line=line, message="The template is too complex to render.", kind="size")
+    return RenderError(line=line, message=f"{type(exc).__name__}: {exc}"[:300], kind="syntax")

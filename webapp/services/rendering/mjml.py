@@ -1,0 +1,117 @@
+"""MJML: the shared brand layout, compilation with mjml-python, and the checks around it.
+
+Templates are usually a *fragment* (``<mj-section>`` elements): it is placed inside the shared
+layout (``templates/emails/layout.mjml``), which applies the brand and adds the footer with the
+postal address and the unsubscribe and preference links. A source that starts with ``<mjml``
+is a complete document and is compiled as it is (it must then carry its own unsubscribe link).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import mjml as mjml_python
+
+from webapp.services.rendering.types import BrandData, RenderError
+
+EMAILS_DIR = Path(__file__).resolve().parents[3] / "templates" / "emails"
+CONTENT_MARK = "<!--herald:content-->"
+JINJA_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+FONT_SAFE = re.compile(r"^[A-Za-z0-9 ,'\"\-]{1,200}$")
+INCLUDE = re.compile(r"<\s*mj-include\b", re.IGNORECASE)
+
+
+class MjmlError(Exception):
+    pass
+
+
+def is_document(body: str) -> bool:
+    return body.lstrip().lower().startswith("<mjml")
+
+
+@lru_cache(maxsize=1)
+def layout_source() -> str:
+    return (EMAILS_DIR / "layout.mjml").read_text(encoding="utf-8")
+
+
+def layout_offset() -> int:
+    """Lines of the layout before the author's content (to report the author's line numbers)."""
+    before = layout_source().split(CONTENT_MARK, 1)[0]
+    return before.count("\n")
+
+
+def _text(value: str) -> str:
+    """Brand text as MJML text: HTML-escaped, and braces kept away from Jinja."""
+    escaped = html.escape(value, quote=True)
+    return escaped.replace("{", "&#123;").replace("}", "&#125;").replace("\n", "<br>")
+
+
+def _colour(value: str, fallback: str) -> str:
+    return value if HEX_COLOUR.match(value or "") else fallback
+
+
+def _url(value: str) -> str:
+    return _text(value) if value.startswith("https://") or value.startswith("http://") else ""
+
+
+def apply_layout(body: str, brand: BrandData) -> str:
+    """The MJML document for ``body``: the body itself or the body inside the brand layout."""
+    if is_document(body):
+        return body
+    logo = _url(brand.logo_url)
+    header = (
+        f'<mj-image src="{logo}" alt="{_text(brand.org_name)}" width="160px" align="left" '
+        'padding="0 0 8px 0" />'
+        if logo
+        else f'<mj-text css-class="brand-name" font-size="20px" font-weight="700" '
+        f'padding="0 0 8px 0">{_text(brand.org_name)}</mj-text>'
+    )
+    values = {
+        "%%HEADER%%": header,
+        "%%PRIMARY%%": _colour(brand.primary_color, "#2563eb"),
+        "%%TEXT%%": _colour(brand.text_color, "#111827"),
+        "%%BACKGROUND%%": _colour(brand.background_color, "#f3f4f6"),
+        "%%FONT%%": brand.font_family if FONT_SAFE.match(brand.font_family or "") else "Arial",
+        "%%FOOTER%%": _text(brand.footer_text),
+        "%%ADDRESS%%": _text(brand.postal_address),
+        "%%ORG%%": _text(brand.org_name),
+    }
+    document = layout_source()
+    for mark, value in values.items():
+        document = document.replace(mark, value)
+    return document.replace(CONTENT_MARK, body)
+
+
+def compile_mjml(document: str) -> str:
+    if INCLUDE.search(document):
+        raise MjmlError("<mj-include> is not allowed: paste the content into the template.")
+    try:
+        return mjml_python.mjml2html(document)
+    except Exception as exc:  # mjml-python raises a bare exception type with the parser message
+        raise MjmlError(_clean_message(str(exc))) from exc
+
+
+def _clean_message(message: str) -> str:
+    return " ".join(message.split())[:300] or "The MJML could not be compiled."
+
+
+def tokens_survive(source: str, compiled_html: str) -> bool:
+    """True when every Jinja tag of ``source`` is in the HTML unchanged and in the same order."""
+    return JINJA_TOKEN.findall(source) == JINJA_TOKEN.findall(compiled_html)
+
+
+def mjml_error(exc: MjmlError, body: str) -> RenderError:
+    line = _line_of_message(str(exc), body)
+    return RenderError(line=line, message=f"MJML: {exc}", kind="mjml")
+
+
+def _line_of_message(message: str, body: str) -> int | None:
+    match = re.search(r"position (\d+)", message) or re.search(r"\bat (\d+)\b", message)
+    if not match:
+        return None
+    position = int(match.group(1))
+    return body[:position].count("\n") + 1 if position <= len(body) else None

@@ -1,0 +1,26 @@
+"""The plain-text part, derived from the HTML when the template has none."""
+
+from __future__ import annotations
+
+import re
+
+import html2text
+
+PREVIEW = re.compile(r'<div style="display:none;[^"]*">.*?</div>', re.DOTALL)
+HEAD = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_text(document: str) -> str:
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_tables = True
+    converter.protect_links = False
+    converter.unicode_snob = True
+    body = COMMENT.sub("", HEAD.sub("", PREVIEW.sub("", document, count=1)))
+    text = converter.handle(body)
+    lines = [line.rstrip() for line in text.splitlines()]
+    return BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
