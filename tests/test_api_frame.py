@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from tests.test_api_helpers import Api, api, make_key  # noqa: F401  fixtures
+from tests import test_api_helpers as helpers
+from tests.test_api_helpers import Api, make_key
 from webapp.extensions import db
 from webapp.models import ApiKey, AuditLog
 from webapp.services.api_keys import revoke
 
 RAW_SEND = {"to": "ada@example.com", "subject": "Hello", "text": "Hi Ada"}
+
+api = helpers.api  # fixture
 
 
 def test_missing_or_wrong_key_is_401_problem(client, org):
@@ -109,4 +112,7 @@ def test_writes_through_the_api_are_audited_with_the_key_name(api, org):
     assert entry is not None and entry.actor_label.startswith("API key Test key")
 
 
-MJML = "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>"
+MJML = (
+    "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text>"
+    "</mj-column></mj-section></mj-body></mjml>"
+)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests import test_api_helpers as helpers
 from tests.support import factories
-from tests.test_api_helpers import Api, api, make_key, other_api  # noqa: F401  fixtures
+from tests.test_api_helpers import Api, make_key
 from webapp.extensions import db
 from webapp.models import EmailTemplate, Message, TemplateVersion, utcnow
 
 RAW = {"to": "Ada@Example.com", "to_name": "Ada", "subject": "Hello", "html": "<p>Hi</p>"}
+
+api = helpers.api  # fixture
+other_api = helpers.other_api  # fixture
 
 
 def _template(org, *, type_="invitation", category="invitations"):
@@ -121,7 +125,12 @@ def test_bulk_send_reports_each_item(api):
     assert response.status_code == 200
     body = response.json
     assert (body["accepted"], body["rejected"]) == (2, 2)
-    assert [r["status"] for r in body["results"]] == ["accepted", "rejected", "accepted", "rejected"]
+    assert [r["status"] for r in body["results"]] == [
+        "accepted",
+        "rejected",
+        "accepted",
+        "rejected",
+    ]
     assert body["results"][1]["errors"][0]["field"] == "to"
     assert len(db.session.scalars(db.select(Message)).all()) == 2
 
