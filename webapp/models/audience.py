@@ -120,3 +120,26 @@ class TriggerRule(IdMixin, TenantMixin, TimestampMixin, Base):
     delay_hours: Mapped[float] = mapped_column(default=0)
     time_field: Mapped[str] = mapped_column(String(100), default="")  # for "before"
     is_enabled: Mapped[bool] = mapped_column(default=True)
+
+
+class DigestItem(IdMixin, TenantMixin, TimestampMixin, Base):
+    """A notification held back for a recipient who chose a digest for its category.
+
+    ``send_due_digests`` combines the pending items of one recipient into one email at the
+    recipient's chosen hour and stamps ``digest_message_id`` on every item it included.
+    """
+
+    __tablename__ = "digest_items"
+    __table_args__ = (Index(None, "org_id", "email", "digest_message_id"),)
+
+    email: Mapped[str] = mapped_column(String(320))
+    category: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), default="custom")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[dict] = mapped_column(default=dict)
+    candidate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("candidates.id", ondelete="SET NULL"), nullable=True
+    )
+    digest_message_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), nullable=True
+    )

@@ -1,0 +1,282 @@
+"""A confirmed campaign at work: fan-out, progress, pause, resume, cancel, resend to failed.
+
+Fan-out writes Message rows in chunks with one bulk ``INSERT … ON CONFLICT DO NOTHING`` per
+chunk; the unique (campaign_id, candidate_id) constraint makes it idempotent and
+``Campaign.expanded_count`` is the cursor, so a crashed fan-out resumes where it stopped and
+never writes a second message for a candidate. Rows are ``scheduled`` with their own
+``send_after`` (recipient-local time and send window applied); the dispatcher queues them when
+due.
+
+Pausing sets every unsent message of the campaign to the status ``paused`` (a value of the
+status column that no dispatcher or worker picks up: claiming needs ``queued``, dispatching
+needs ``scheduled``/``deferred``); resuming sets them back to ``scheduled`` with their own
+``send_after`` untouched, so each recipient keeps their local time. Canceling marks them
+``canceled``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from webapp.extensions import db
+from webapp.models import (
+    Campaign,
+    CampaignStatus,
+    Candidate,
+    EmailTemplate,
+    Job,
+    Message,
+    MessageStatus,
+    Organization,
+    ShortlistEntry,
+    new_id,
+    utcnow,
+)
+from webapp.services import audit
+from webapp.services.campaign_context import recipient_context
+from webapp.services.scheduling import send_time
+from webapp.services.shortlists import insert_ignore
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+PAUSED = "paused"  # Message.status while its campaign is paused
+UNSENT = (
+    MessageStatus.SCHEDULED.value,
+    MessageStatus.QUEUED.value,
+    MessageStatus.DEFERRED.value,
+)
+ACTIVE = (
+    CampaignStatus.SCHEDULED.value,
+    CampaignStatus.EXPANDING.value,
+    CampaignStatus.RUNNING.value,
+)
+
+
+def expand_chunk(campaign: Campaign, *, now: datetime | None = None, size: int = CHUNK) -> int:
+    """Write the next chunk of messages; returns how many recipients it covered (0 = done)."""
+    now = now or utcnow()
+    ids = campaign.candidate_ids[campaign.expanded_count : campaign.expanded_count + size]
+    if not ids:
+        return 0
+    org = db.session.get(Organization, campaign.org_id)
+    job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
+    template = db.session.get(EmailTemplate, campaign.template_id) if campaign.template_id else None
+    uuids = [uuid.UUID(i) for i in ids]
+    candidates = db.session.scalars(
+        select(Candidate).where(Candidate.org_id == campaign.org_id, Candidate.id.in_(uuids))
+    )
+    entries = _entries(campaign, uuids)
+    paused = campaign.status == CampaignStatus.PAUSED.value
+    rows = []
+    for candidate in candidates:
+        if candidate.erased_at is not None:
+            continue
+        entry = entries.get(candidate.id)
+        rows.append(_row(org, campaign, template, job, candidate, entry, now, paused))
+    insert_ignore(Message, rows, ["campaign_id", "candidate_id"])
+    _mark_invited(campaign, [e.id for e in entries.values()])
+    campaign.expanded_count += len(ids)
+    db.session.flush()
+    return len(ids)
+
+
+def _entries(campaign: Campaign, candidate_ids: list[uuid.UUID]) -> dict[uuid.UUID, ShortlistEntry]:
+    if not campaign.shortlist_id:
+        return {}
+    statement = select(ShortlistEntry).where(
+        ShortlistEntry.shortlist_id == campaign.shortlist_id,
+        ShortlistEntry.candidate_id.in_(candidate_ids),
+    )
+    return {e.candidate_id: e for e in db.session.scalars(statement)}
+
+
+def _row(org, campaign, template, job, candidate, entry, now, paused) -> dict[str, Any]:
+    due = send_time(
+        campaign.schedule_mode,
+        now=now,
+        recipient_tz=candidate.timezone,
+        org_tz=org.timezone,
+        send_at=campaign.send_at,
+        local_time=campaign.local_time,
+        window=campaign.send_window,
+    )
+    return {
+        "id": new_id(),
+        "org_id": campaign.org_id,
+        "created_at": now,
+        "status": PAUSED if paused else MessageStatus.SCHEDULED.value,
+        "send_after": due,
+        "is_transactional": False,
+        "category": campaign.category,
+        "kind": template.type if template else "invitation",
+        "to_email": candidate.email,
+        "to_name": candidate.full_name,
+        "candidate_id": candidate.id,
+        "campaign_id": campaign.id,
+        "shortlist_entry_id": entry.id if entry else None,
+        "template_id": campaign.template_id,
+        "template_version_id": campaign.template_version_id,
+        "context": recipient_context(org, candidate, entry, job),
+        "links": [],
+    }
+
+
+def _mark_invited(campaign: Campaign, entry_ids: list[uuid.UUID]) -> None:
+    if not entry_ids or campaign.category != "invitations":
+        return
+    db.session.execute(
+        update(ShortlistEntry)
+        .where(ShortlistEntry.id.in_(entry_ids), ShortlistEntry.response_status == "pending")
+        .values(response_status="invited")
+    )
+
+
+@dataclass
+class Progress:
+    counts: dict[str, int]
+    total: int
+    done: int
+    percent: int
+    rate_per_minute: float
+    eta_seconds: int | None
+    expanded: int
+
+
+def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Message.status, func.count())
+        .where(Message.campaign_id == campaign.id)
+        .group_by(Message.status)
+    )
+    counts = {status: n for status, n in rows}
+    total = max(campaign.total_recipients, sum(counts.values()))
+    done = sum(n for status, n in counts.items() if status not in (*UNSENT, PAUSED, "sending"))
+    recent = (
+        db.session.scalar(
+            select(func.count()).where(
+                Message.campaign_id == campaign.id, Message.sent_at >= now - timedelta(minutes=1)
+            )
+        )
+        or 0
+    )
+    remaining = total - done
+    eta = int(remaining / recent * 60) if recent and remaining else None
+    percent = 100 if total == 0 else int(done * 100 / total)
+    return Progress(counts, total, done, percent, float(recent), eta, campaign.expanded_count)
+
+
+def refresh_status(campaign: Campaign) -> bool:
+    """Mark a running campaign completed when nothing is left to send; True if it changed."""
+    if campaign.status not in (CampaignStatus.RUNNING.value,):
+        return False
+    unsent = db.session.scalar(
+        select(func.count()).where(
+            Message.campaign_id == campaign.id, Message.status.in_((*UNSENT, PAUSED, "sending"))
+        )
+    )
+    if unsent or campaign.expanded_count < len(campaign.candidate_ids):
+        return False
+    campaign.status = CampaignStatus.COMPLETED.value
+    campaign.completed_at = utcnow()
+    from webapp.services.outgoing_webhooks import emit
+
+    counts = progress(campaign).counts
+    emit(campaign.org_id, "campaign.completed", {"campaign_id": str(campaign.id), "counts": counts})
+    db.session.flush()
+    return True
+
+
+def _audit(campaign: Campaign, action: str, actor_user_id, actor_label: str, **details) -> None:
+    audit.record(
+        campaign.org_id,
+        action,
+        actor_user_id=actor_user_id,
+        actor_label=actor_label,
+        target_type="campaign",
+        target_id=campaign.id,
+        details=details,
+    )
+
+
+def pause(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> bool:
+    if campaign.status not in ACTIVE:
+        return False
+    db.session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign.id, Message.status.in_(UNSENT))
+        .values(status=PAUSED)
+    )
+    campaign.notes = campaign.status  # where to go back to on resume
+    campaign.status = CampaignStatus.PAUSED.value
+    _audit(campaign, "campaign.pause", actor_user_id, actor_label)
+    db.session.flush()
+    return True
+
+
+def resume(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> bool:
+    if campaign.status != CampaignStatus.PAUSED.value:
+        return False
+    db.session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign.id, Message.status == PAUSED)
+        .values(status=MessageStatus.SCHEDULED.value)
+    )
+    expanding = campaign.expanded_count < len(campaign.candidate_ids)
+    campaign.status = CampaignStatus.EXPANDING.value if expanding else CampaignStatus.RUNNING.value
+    _audit(campaign, "campaign.resume", actor_user_id, actor_label)
+    db.session.flush()
+    if expanding:
+        from jobs.campaigns import enqueue_expand
+        from webapp.after_commit import after_commit
+
+        after_commit(enqueue_expand, campaign.id)
+    return True
+
+
+def cancel(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> int:
+    """Cancel every unsent message; returns how many were canceled."""
+    if campaign.status in (CampaignStatus.COMPLETED.value, CampaignStatus.CANCELED.value):
+        return 0
+    result = db.session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign.id, Message.status.in_((*UNSENT, PAUSED)))
+        .values(status=MessageStatus.CANCELED.value)
+    )
+    campaign.status = CampaignStatus.CANCELED.value
+    campaign.canceled_at = utcnow()
+    _audit(campaign, "campaign.cancel", actor_user_id, actor_label, canceled=result.rowcount)
+    db.session.flush()
+    return result.rowcount
+
+
+def resend_failed(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> int:
+    """Send the failed messages again (same rows, so still one message per candidate)."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign.id, Message.status == MessageStatus.FAILED.value)
+        .values(status=MessageStatus.SCHEDULED.value, send_after=now, attempts=0, failed_at=None)
+    )
+    if result.rowcount and campaign.status == CampaignStatus.COMPLETED.value:
+        campaign.status = CampaignStatus.RUNNING.value
+        campaign.completed_at = None
+    _audit(campaign, "campaign.resend_failed", actor_user_id, actor_label, count=result.rowcount)
+    db.session.flush()
+    return result.rowcount
+
+
+def recipients(campaign: Campaign, *, status: str = "", page: int = 1):
+    from webapp.services.candidates import paginate
+
+    statement = select(Message).where(Message.campaign_id == campaign.id)
+    if status:
+        statement = statement.where(Message.status == status)
+    return paginate(statement.order_by(Message.to_email), page)

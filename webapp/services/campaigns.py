@@ -1,0 +1,343 @@
+"""Campaigns, the record of a bulk send: the wizard's draft, the review counts and the confirm.
+
+The draft Campaign row holds the wizard's state (job, shortlist, chosen candidates, template,
+schedule), so a half-finished wizard survives a reload. Fan-out, progress and pause/resume
+live in :mod:`webapp.services.campaign_run`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.after_commit import after_commit
+from webapp.extensions import db
+from webapp.models import (
+    Campaign,
+    CampaignStatus,
+    Candidate,
+    EmailTemplate,
+    Job,
+    Organization,
+    Preference,
+    ShortlistEntry,
+    Suppression,
+    TemplateVersion,
+    utcnow,
+)
+from webapp.services import audit
+from webapp.services.campaign_context import preview_context, recipient_context
+from webapp.services.scheduling import SCHEDULE_MODES, parse_hhmm, validate_window
+from webapp.tenancy import scoped
+
+CONFIRM_TYPED_ABOVE = 1000  # sends to more recipients need the count typed
+LIST_LIMIT = 500  # names shown behind each review count
+BULK_CATEGORIES_NEEDING_UNSUBSCRIBE = (
+    "invitations",
+    "reminders",
+    "updates",
+    "digests",
+    "marketing",
+)
+
+
+def create_draft(
+    org_id: uuid.UUID,
+    *,
+    job_id: uuid.UUID,
+    shortlist_id: uuid.UUID | None,
+    name: str,
+    created_by_id: uuid.UUID | None,
+) -> Campaign:
+    campaign = Campaign(
+        org_id=org_id,
+        job_id=job_id,
+        shortlist_id=shortlist_id,
+        name=name[:300],
+        created_by_id=created_by_id,
+        candidate_ids=[],
+        send_window={},
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def already_invited(org_id: uuid.UUID, shortlist_id: uuid.UUID) -> set[uuid.UUID]:
+    """Candidates of this shortlist who got an invitation from an earlier campaign."""
+    statement = (
+        select(Campaign.candidate_ids)
+        .where(Campaign.org_id == org_id, Campaign.shortlist_id == shortlist_id)
+        .where(Campaign.status.notin_([CampaignStatus.DRAFT.value, CampaignStatus.CANCELED.value]))
+    )
+    invited: set[uuid.UUID] = set()
+    for ids in db.session.scalars(statement):
+        invited.update(uuid.UUID(i) for i in ids)
+    return invited
+
+
+def set_audience(org_id: uuid.UUID, campaign: Campaign, candidate_ids: list[str]) -> int:
+    """Keep only ids that are entries of the campaign's shortlist, in a stable order."""
+    wanted = {uuid.UUID(str(i)) for i in candidate_ids}
+    statement = (
+        scoped(select(ShortlistEntry.candidate_id), org_id, ShortlistEntry)
+        .where(ShortlistEntry.shortlist_id == campaign.shortlist_id)
+        .order_by(ShortlistEntry.candidate_id)
+    )
+    chosen = [str(cid) for cid in db.session.scalars(statement) if cid in wanted]
+    campaign.candidate_ids = chosen
+    campaign.total_recipients = len(chosen)
+    db.session.flush()
+    return len(chosen)
+
+
+def set_template(campaign: Campaign, template: EmailTemplate) -> str | None:
+    if template.current_version_id is None:
+        return "This template has no saved version yet: save it in the template studio first."
+    campaign.template_id = template.id
+    campaign.template_version_id = template.current_version_id
+    campaign.category = template.category
+    db.session.flush()
+    return None
+
+
+def set_schedule(
+    campaign: Campaign,
+    *,
+    mode: str,
+    send_at: datetime | None,
+    local_time: str,
+    window: dict | None,
+    now: datetime,
+) -> dict[str, str]:
+    """Store the schedule; returns errors by field name (empty when it is fine)."""
+    errors: dict[str, str] = {}
+    if mode not in SCHEDULE_MODES:
+        errors["mode"] = "Choose when to send."
+    if mode == "at" and (send_at is None or send_at <= now):
+        errors["send_at"] = "Pick a date and time in the future."
+    if mode == "local":
+        try:
+            parse_hhmm(local_time)
+        except ValueError:
+            errors["local_time"] = "Give the recipients' local time as HH:MM, e.g. 09:00."
+    if window:
+        problems = validate_window(window)
+        if problems:
+            errors["window"] = " ".join(problems)
+    if errors:
+        return errors
+    campaign.schedule_mode = mode
+    campaign.send_at = send_at if mode == "at" else None
+    campaign.local_time = local_time if mode == "local" else ""
+    campaign.send_window = window or {}
+    db.session.flush()
+    return {}
+
+
+@dataclass
+class Review:
+    will_send: list[Candidate] = field(default_factory=list)
+    suppressed: list[Candidate] = field(default_factory=list)
+    opted_out: list[Candidate] = field(default_factory=list)
+    missing_data: list[tuple[Candidate, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # C7 and template problems: refuse
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.will_send)
+            + len(self.suppressed)
+            + len(self.opted_out)
+            + len(self.missing_data)
+        )
+
+
+def load_audience(org_id: uuid.UUID, campaign: Campaign) -> list[Candidate]:
+    ids = [uuid.UUID(i) for i in campaign.candidate_ids]
+    found: list[Candidate] = []
+    for start in range(0, len(ids), 5000):
+        statement = scoped(select(Candidate), org_id).where(
+            Candidate.id.in_(ids[start : start + 5000])
+        )
+        found.extend(db.session.scalars(statement))
+    return sorted(found, key=lambda c: (c.last_name.lower(), c.email))
+
+
+def review(org: Organization, campaign: Campaign) -> Review:
+    """The counts and lists the admin confirms (policy re-checks everything at send time)."""
+    result = Review(problems=compliance_problems(org, campaign))
+    audience = load_audience(org.id, campaign)
+    emails = [c.email for c in audience]
+    suppressed = _suppressed(org.id, emails)
+    opted_out = _opted_out(org.id, emails, campaign.category)
+    version = (
+        db.session.get(TemplateVersion, campaign.template_version_id)
+        if campaign.template_version_id
+        else None
+    )
+    missing = _missing_data(org, campaign, audience, version) if version else {}
+    for candidate in audience:
+        if candidate.email in suppressed:
+            result.suppressed.append(candidate)
+        elif candidate.email in opted_out:
+            result.opted_out.append(candidate)
+        elif candidate.id in missing:
+            result.missing_data.append((candidate, missing[candidate.id]))
+        else:
+            result.will_send.append(candidate)
+    return result
+
+
+def _suppressed(org_id: uuid.UUID, emails: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(emails), 5000):
+        statement = select(Suppression.email).where(
+            Suppression.org_id == org_id, Suppression.email.in_(emails[start : start + 5000])
+        )
+        found.update(db.session.scalars(statement))
+    return found
+
+
+def _opted_out(org_id: uuid.UUID, emails: list[str], category: str) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(emails), 5000):
+        statement = select(Preference).where(
+            Preference.org_id == org_id, Preference.email.in_(emails[start : start + 5000])
+        )
+        for pref in db.session.scalars(statement):
+            if pref.unsubscribed_all or category in (pref.opted_out_categories or []):
+                found.add(pref.email)
+    return found
+
+
+def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
+    """Recipients whose strict render fails, rendering once per *shape* of context.
+
+    Empty values are left out of the context, so a strict render of a template that needs
+    them fails. Recipients whose contexts have the same keys fail the same way, so one render
+    per distinct set of keys is exact for templates whose variables do not depend on values.
+    """
+    from webapp.services.rendering import BrandData, TemplateSource, render
+
+    source, brand = TemplateSource.from_version(version), BrandData.from_org(org)
+    entries = _entries_by_candidate(org.id, campaign)
+    job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
+    by_shape: dict[frozenset, str] = {}
+    missing: dict[uuid.UUID, str] = {}
+    for candidate in audience:
+        context = preview_context(
+            org, recipient_context(org, candidate, entries.get(candidate.id), job)
+        )
+        shape = _shape(context)
+        if shape not in by_shape:
+            result = render(source, brand, context, strict=True)
+            by_shape[shape] = "; ".join(e.message for e in result.errors)
+        if by_shape[shape]:
+            missing[candidate.id] = by_shape[shape]
+    return missing
+
+
+def _shape(context: dict[str, Any], prefix: str = "") -> frozenset:
+    keys = set()
+    for key, value in context.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict):
+            keys |= _shape(value, f"{prefix}{key}.")
+    return frozenset(keys)
+
+
+def _entries_by_candidate(org_id: uuid.UUID, campaign: Campaign) -> dict[uuid.UUID, ShortlistEntry]:
+    if not campaign.shortlist_id:
+        return {}
+    statement = scoped(select(ShortlistEntry), org_id).where(
+        ShortlistEntry.shortlist_id == campaign.shortlist_id
+    )
+    return {e.candidate_id: e for e in db.session.scalars(statement)}
+
+
+def compliance_problems(org: Organization, campaign: Campaign) -> list[str]:
+    """REQUIREMENTS C7: why a bulk send must be refused (empty when it may go)."""
+    problems = []
+    if not (org.postal_address or "").strip():
+        problems.append(
+            "Your organization has no postal address. Bulk email must show one: add it in "
+            "Settings → Organization."
+        )
+    if campaign.template_version_id is None:
+        problems.append("Choose a template with a saved version.")
+    elif not _has_unsubscribe_link(org, campaign):
+        problems.append(
+            "The template has no unsubscribe link. Add {{ unsubscribe_url }} to it (or keep the "
+            "brand footer, which includes one)."
+        )
+    return problems
+
+
+def _has_unsubscribe_link(org: Organization, campaign: Campaign) -> bool:
+    from webapp.services.rendering import BrandData, TemplateSource, render
+
+    version = db.session.get(TemplateVersion, campaign.template_version_id)
+    marker = "https://unsubscribe.check.invalid/u/marker"
+    context = preview_context(org, {"candidate": {}, "job": {}, "interview": {}})
+    context["unsubscribe_url"] = marker
+    result = render(TemplateSource.from_version(version), BrandData.from_org(org), context)
+    return marker in result.html
+
+
+def confirm(
+    org: Organization,
+    campaign: Campaign,
+    *,
+    typed_count: str,
+    actor_user_id: uuid.UUID | None,
+    actor_label: str,
+) -> list[str]:
+    """Start the send: checks C7 and the typed count, audits, enqueues fan-out after commit."""
+    if campaign.status != CampaignStatus.DRAFT.value:
+        return ["This campaign was already confirmed."]
+    problems = compliance_problems(org, campaign)
+    if not campaign.candidate_ids:
+        problems.append("Choose at least one candidate.")
+    total = len(campaign.candidate_ids)
+    if total > CONFIRM_TYPED_ABOVE and typed_count.strip().replace(",", "") != str(total):
+        problems.append(f"Type the number of recipients ({total}) to confirm a send this large.")
+    if problems:
+        return problems
+    campaign.status = CampaignStatus.SCHEDULED.value
+    campaign.total_recipients = total
+    campaign.started_at = utcnow()
+    audit.record(
+        org.id,
+        "campaign.send",
+        actor_user_id=actor_user_id,
+        actor_label=actor_label,
+        target_type="campaign",
+        target_id=campaign.id,
+        details={"recipients": total, "schedule": campaign.schedule_mode},
+    )
+    db.session.flush()
+    from jobs.campaigns import enqueue_expand
+
+    after_commit(enqueue_expand, campaign.id)
+    return []
+
+
+def list_campaigns(org_id: uuid.UUID, page: int = 1):
+    from webapp.services.candidates import paginate
+
+    statement = scoped(select(Campaign), org_id).order_by(Campaign.created_at.desc())
+    return paginate(statement, page, 25)
+
+
+def org_templates(org_id: uuid.UUID) -> list[EmailTemplate]:
+    statement = (
+        scoped(select(EmailTemplate), org_id)
+        .where(EmailTemplate.archived_at.is_(None))
+        .order_by(EmailTemplate.name)
+    )
+    return list(db.session.scalars(statement))

@@ -1,0 +1,121 @@
+"""Interview reminders at T-24 h and T-2 h (``Organization.reminder_offsets_hours``).
+
+Reminders are ordinary scheduled Message rows tied to the shortlist entry
+(``shortlist_entry_id``, kind ``reminder_24h``/``reminder_2h``, category ``reminders``). They
+are rebuilt whenever the interview time changes (old unsent ones canceled, new ones created),
+canceled when the interview is canceled or the candidate declines, and not created for a
+candidate who opted out of reminders or is suppressed. Wording uses the candidate's zone.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from webapp.extensions import db
+from webapp.models import (
+    Candidate,
+    EmailTemplate,
+    Job,
+    Message,
+    MessageStatus,
+    Organization,
+    Shortlist,
+    ShortlistEntry,
+    utcnow,
+)
+from webapp.services import preferences
+from webapp.services.campaign_context import recipient_context
+from webapp.services.outbox import create_message
+
+logger = logging.getLogger(__name__)
+
+REMINDER_KINDS = ("reminder_24h", "reminder_2h")
+UNSENT = (MessageStatus.SCHEDULED.value, MessageStatus.QUEUED.value, MessageStatus.DEFERRED.value)
+
+
+def kind_for(hours: float) -> str:
+    return "reminder_24h" if hours >= 12 else "reminder_2h"
+
+
+def cancel_for_entry(entry: ShortlistEntry) -> int:
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.shortlist_entry_id == entry.id,
+            Message.kind.in_(REMINDER_KINDS),
+            Message.status.in_(UNSENT),
+        )
+        .values(status=MessageStatus.CANCELED.value)
+    )
+    return result.rowcount
+
+
+def skip_reason(org: Organization, entry: ShortlistEntry, candidate: Candidate) -> str | None:
+    if entry.interview_at is None:
+        return "no interview time"
+    if entry.is_canceled:
+        return "interview canceled"
+    if entry.response_status == "declined":
+        return "candidate declined"
+    if candidate.erased_at is not None:
+        return "candidate erased"
+    refusal = preferences.refusal(org.id, candidate.email, "reminders", is_transactional=False)
+    return f"recipient preference: {refusal}" if refusal else None
+
+
+def schedule_for_entry(
+    org: Organization, entry: ShortlistEntry, now: datetime | None = None
+) -> list[Message]:
+    """(Re)build the entry's reminders; returns the messages created (maybe none)."""
+    now = now or utcnow()
+    cancel_for_entry(entry)
+    candidate = db.session.get(Candidate, entry.candidate_id)
+    reason = skip_reason(org, entry, candidate)
+    if reason:
+        logger.info("reminders for entry %s skipped: %s", entry.id, reason)
+        return []
+    shortlist = db.session.get(Shortlist, entry.shortlist_id)
+    job = db.session.get(Job, shortlist.job_id) if shortlist else None
+    context = recipient_context(org, candidate, entry, job)
+    created = []
+    for hours in sorted(set(org.reminder_offsets_hours or [24, 2]), reverse=True):
+        due = entry.interview_at - timedelta(hours=float(hours))
+        if due <= now:
+            continue
+        created.append(_create(org, entry, candidate, kind_for(float(hours)), due, context))
+    return created
+
+
+def _create(org, entry, candidate, kind, due, context) -> Message:
+    template = db.session.scalars(
+        select(EmailTemplate).where(
+            EmailTemplate.org_id == org.id,
+            EmailTemplate.type == kind,
+            EmailTemplate.archived_at.is_(None),
+        )
+    ).first()
+    return create_message(
+        org.id,
+        to_email=candidate.email,
+        to_name=candidate.full_name,
+        template_id=template.id if template else None,
+        template_version_id=template.current_version_id if template else None,
+        context=context,
+        category="reminders",
+        is_transactional=False,
+        kind=kind,
+        send_after=due,
+        candidate_id=candidate.id,
+        shortlist_entry_id=entry.id,
+    )
+
+
+def on_entry_change(org: Organization, entry: ShortlistEntry, change: str) -> None:
+    """Call after an entry's interview was edited (``shortlists.update_entry``'s result)."""
+    if change == "canceled":
+        cancel_for_entry(entry)
+    elif change in ("set", "moved"):
+        schedule_for_entry(org, entry)
