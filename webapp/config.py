@@ -56,6 +56,7 @@ class Settings:
     circuit_failures: int = 3  # consecutive connection failures that open a relay's circuit
     circuit_cooldown_seconds: float = 30.0  # how long an open circuit skips the relay
     requeue_after_seconds: float = 60.0  # sweeper re-enqueues 'queued' rows older than this
+    worker_fork: bool = False  # fork a child per job (RQ's default) instead of running in-process
     render_timeout_ms: int = 2000
     render_max_bytes: int = 1_000_000
     encryption_key: str = ""  # Fernet key for secrets at rest; derived from SECRET_KEY when empty
@@ -110,6 +111,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_CIRCUIT_FAILURES": "circuit_failures",
     "HERALD_CIRCUIT_COOLDOWN_SECONDS": "circuit_cooldown_seconds",
     "HERALD_REQUEUE_AFTER_SECONDS": "requeue_after_seconds",
+    "HERALD_WORKER_FORK": "worker_fork",
     "HERALD_RENDER_TIMEOUT_MS": "render_timeout_ms",
     "HERALD_RENDER_MAX_BYTES": "render_max_bytes",
     "HERALD_ENCRYPTION_KEY": "encryption_key",

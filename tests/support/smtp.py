@@ -1,11 +1,29 @@
 """A real SMTP server for tests (aiosmtpd on 127.0.0.1, a free port) that records every
-message it accepts, exactly as received."""
+message it accepts, exactly as received -- and can be told to misbehave.
+
+Fault modes (``server.handler``):
+
+- ``default_reply``: what DATA answers for everyone, e.g. ``"451 4.3.0 Try later"``;
+- ``rules``: per recipient address, a reply (``"550 5.1.1 No such user"``,
+  ``"550 5.7.1 Rejected by policy"``, ``"421 4.7.0 Too busy"``) or ``DROP`` to close the
+  connection after the message data arrived, without answering;
+- ``script``: a list of replies used in order, one per message, before the rules apply;
+- ``delay``: seconds to wait before answering each DATA (to kill a worker mid-batch).
+
+``received`` holds the messages the server accepted (250); ``dropped`` those it took and then
+hung up on; ``log`` one line per DATA with the Message-ID and the answer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
+
+DROP = "DROP"
+_MESSAGE_ID = re.compile(rb"(?im)^Message-ID:\s*(<[^>]+>)")
 
 
 @dataclass
@@ -14,19 +32,50 @@ class Received:
     rcpt_tos: list[str]
     data: bytes
 
+    @property
+    def message_id(self) -> str:
+        match = _MESSAGE_ID.search(self.data)
+        return match.group(1).decode() if match else ""
+
 
 @dataclass
 class _Handler:
     received: list[Received] = field(default_factory=list)
+    dropped: list[Received] = field(default_factory=list)
+    log: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    default_reply: str = "250 2.0.0 OK"
+    rules: dict[str, str] = field(default_factory=dict)
+    script: list[str] = field(default_factory=list)
+    delay: float = 0.0
+
+    def _reply_for(self, rcpts: list[str]) -> str:
+        with self.lock:
+            if self.script:
+                return self.script.pop(0)
+        for rcpt in rcpts:
+            if rcpt.lower() in self.rules:
+                return self.rules[rcpt.lower()]
+        return self.default_reply
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode()
+        item = Received(envelope.mail_from, list(envelope.rcpt_tos), data)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        reply = self._reply_for(item.rcpt_tos)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
-        return "250 2.0.0 OK"
+            self.log.append((item.message_id, reply))
+            if reply == DROP:
+                self.dropped.append(item)
+            elif reply.startswith("2"):
+                self.received.append(item)
+        if reply == DROP:
+            server.transport.close()
+            return "250 2.0.0 never seen by the client"
+        return reply
 
 
 def free_port() -> int:
@@ -46,6 +95,9 @@ class TestSMTPServer:
     @property
     def received(self) -> list[Received]:
         return self.handler.received
+
+    def message_ids(self) -> list[str]:
+        return [item.message_id for item in self.received]
 
     def start(self) -> None:
         from aiosmtpd.controller import Controller

@@ -2,6 +2,11 @@
 
 A message due now is ``queued`` and handed to a worker right after the commit; a message for
 later is ``scheduled`` and the dispatcher picks it up when ``send_after`` passes.
+
+Due messages created in one transaction are enqueued together after its commit: each
+transactional message as its own ``send_message`` job (a person is waiting), bulk messages in
+``send_batch`` jobs of ``batch_size`` (one job, one SMTP connection per batch). A rolled-back
+transaction enqueues nothing (Q3).
 """
 
 from __future__ import annotations
@@ -9,6 +14,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
@@ -61,8 +69,40 @@ def create_message(
     db.session.add(message)
     db.session.flush()
     if due_now:
-        after_commit(enqueue_send, message.id)
+        _enqueue_after_commit(message.id, is_transactional)
     return message
+
+
+_PENDING_KEY = "herald.outbox.pending"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the after-commit hook was dropped with it
+        session.info.pop(_PENDING_KEY, None)
+
+
+def _enqueue_after_commit(message_id: uuid.UUID, is_transactional: bool) -> None:
+    info = db.session().info
+    pending = info.get(_PENDING_KEY)
+    if pending is None:
+        pending = info[_PENDING_KEY] = []
+        after_commit(_enqueue_pending, pending)
+    pending.append((message_id, is_transactional))
+
+
+def _enqueue_pending(pending: list[tuple[uuid.UUID, bool]]) -> None:
+    db.session().info.pop(_PENDING_KEY, None)
+    enqueue_due(pending)
+
+
+def enqueue_due(items: list[tuple[uuid.UUID, bool]]) -> None:
+    """Hand committed, due messages to workers: (id, is_transactional) pairs."""
+    from flask import current_app
+
+    from jobs.queues import enqueue_messages
+
+    enqueue_messages(items, current_app.config["HERALD"].batch_size)
 
 
 def enqueue_send(message_id: uuid.UUID) -> None:

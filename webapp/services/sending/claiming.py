@@ -1,0 +1,157 @@
+"""Claiming due rows, the dispatcher and the sweeper (DESIGN.md "The outbox"; Q1, Q2, Q4).
+
+- ``claim(ids)``: one conditional UPDATE moves ``queued`` rows to ``sending`` with a lease;
+  on PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED`` first, so racing workers
+  never wait on each other. Only the rows this call changed are returned and sent: a job that
+  runs twice, or two workers given the same ids, send each message once.
+- ``dispatch_due()``: ``scheduled`` and ``deferred`` rows whose ``send_after`` has passed become
+  ``queued`` and are enqueued in batches. The database is the clock; Redis only transports.
+- ``sweep()``: repairs what Redis or a dead worker lost.
+  * ``queued`` rows older than ``requeue_after_seconds`` are enqueued again (Redis flushed);
+    a duplicate job is harmless because claiming is conditional.
+  * ``sending`` rows whose lease expired (worker killed): transactional mail goes back to
+    ``queued`` and is sent again with the same Message-ID (at least once). Bulk mail goes to
+    ``unknown`` for a person to decide (at most once) -- unless Redis still holds the row's
+    claim marker, which the worker deletes right before the SMTP transaction: then the
+    message certainly never reached the server and is queued again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import redis
+from sqlalchemy import select, update
+
+from webapp.extensions import db
+from webapp.models import Message, MessageStatus, utcnow
+
+logger = logging.getLogger(__name__)
+CLAIM_PREFIX = "herald:claimed:"
+DISPATCH_CHUNK = 2000
+
+
+def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> list[uuid.UUID]:
+    """Move the ``queued`` rows among ``ids`` to ``sending``; return those this call took."""
+    ids = list(ids)
+    if not ids:
+        return []
+    lockable = (
+        select(Message.id)
+        .where(Message.id.in_(ids), Message.status == MessageStatus.QUEUED.value)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Message)
+        .where(Message.id.in_(lockable.scalar_subquery()), Message.status == "queued")
+        .values(
+            status=MessageStatus.SENDING.value,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=Message.attempts + 1,
+        )
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(db.session.scalars(statement))
+
+
+def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID], lease_seconds: int) -> None:
+    """Remember in Redis which claimed rows have not been handed to SMTP yet."""
+    pipe = conn.pipeline(transaction=False)
+    for message_id in ids:
+        pipe.set(f"{CLAIM_PREFIX}{message_id}", "1", ex=lease_seconds * 3)
+    pipe.execute()
+
+
+def unmark_claimed(conn: redis.Redis, message_id: uuid.UUID) -> None:
+    conn.delete(f"{CLAIM_PREFIX}{message_id}")
+
+
+def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
+    """Lock and move due scheduled/deferred rows to ``queued``; returns (id, transactional)."""
+    lockable = (
+        select(Message.id)
+        .where(
+            Message.status.in_((MessageStatus.SCHEDULED.value, MessageStatus.DEFERRED.value)),
+            Message.send_after <= now,
+        )
+        .order_by(Message.send_after)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Message)
+        .where(
+            Message.id.in_(lockable.scalar_subquery()),
+            Message.status.in_((MessageStatus.SCHEDULED.value, MessageStatus.DEFERRED.value)),
+        )
+        .values(status=MessageStatus.QUEUED.value, queued_at=now)
+        .returning(Message.id, Message.is_transactional)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row[0], row[1]) for row in db.session.execute(statement)]
+
+
+def stale_queued(now: datetime, older_than: float, limit: int) -> list[tuple[uuid.UUID, bool]]:
+    """Queued rows nobody picked up for a while (their job was lost); their clock restarts."""
+    cutoff = now - timedelta(seconds=older_than)
+    statement = (
+        update(Message)
+        .where(
+            Message.id.in_(
+                select(Message.id)
+                .where(Message.status == MessageStatus.QUEUED.value, Message.queued_at < cutoff)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .scalar_subquery()
+            ),
+            Message.status == MessageStatus.QUEUED.value,
+        )
+        .values(queued_at=now)
+        .returning(Message.id, Message.is_transactional)
+        .execution_options(synchronize_session=False)
+    )
+    return [(row[0], row[1]) for row in db.session.execute(statement)]
+
+
+def expired_leases(conn: redis.Redis, now: datetime, limit: int) -> tuple[list, list]:
+    """Resolve ``sending`` rows whose lease expired. Returns (requeued, marked unknown) ids."""
+    rows = db.session.execute(
+        select(Message.id, Message.is_transactional)
+        .where(Message.status == MessageStatus.SENDING.value, Message.lease_expires_at < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    requeue, unknown = [], []
+    for message_id, transactional in rows:
+        untouched = conn.exists(f"{CLAIM_PREFIX}{message_id}")
+        (requeue if transactional or untouched else unknown).append((message_id, transactional))
+    _set_status([i for i, _ in requeue], MessageStatus.QUEUED.value, now, "worker lost; requeued")
+    _set_status(
+        [i for i, _ in unknown],
+        MessageStatus.UNKNOWN.value,
+        now,
+        "worker lost while sending; the server may have accepted it (not resent automatically)",
+    )
+    return requeue, unknown
+
+
+def _set_status(ids: list[uuid.UUID], status: str, now: datetime, note: str) -> None:
+    if not ids:
+        return
+    values = {"status": status, "lease_expires_at": None, "last_error": note}
+    if status == MessageStatus.QUEUED.value:
+        values["queued_at"] = now
+    db.session.execute(
+        update(Message)
+        .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def now_utc() -> datetime:
+    return utcnow()

@@ -1,0 +1,80 @@
+"""What a message says: the template studio's ``compose_message`` or the raw content.
+
+``webapp.services.compose.compose_message(message, org)`` returns
+``ComposedEmail(subject, html, text, attachments, links, template_version_id)``. A message sent
+with raw content (the API's raw send, benchmarks) does not need the template engine; when the
+composer is not importable at all the raw content is used for every message.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.models import Message, Organization
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Content:
+    subject: str
+    html: str
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    template_version_id: uuid.UUID | None = None
+
+
+class ComposeError(Exception):
+    """The message cannot be rendered (a broken template): it fails without an SMTP attempt."""
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def compose(message: Message, org: Organization) -> Content:
+    if message.template_id is None and message.template_version_id is None:
+        return _raw(message)
+    try:
+        from webapp.services.compose import compose_message
+    except ImportError:
+        return _raw(message)
+    try:
+        composed = compose_message(message, org)
+    except Exception as exc:  # a template error fails this message, not the batch
+        raise ComposeError(f"the template could not be rendered: {exc}") from exc
+    return Content(
+        subject=composed.subject,
+        html=composed.html,
+        text=composed.text,
+        attachments=[_attachment(item) for item in (composed.attachments or [])],
+        links=list(composed.links or []),
+        template_version_id=composed.template_version_id,
+    )
+
+
+def _raw(message: Message) -> Content:
+    html = message.raw_html or ""
+    text = message.raw_text or _TAGS.sub("", html).strip()
+    return Content(subject=message.raw_subject or message.subject or "", html=html, text=text)
+
+
+def _attachment(item: Any) -> Attachment:
+    """Accept the composer's attachment as an object, a dict or a (name, type, data) tuple."""
+    if isinstance(item, Attachment):
+        return item
+    if isinstance(item, dict):
+        name, kind, data = item["filename"], item["content_type"], item["data"]
+    elif isinstance(item, tuple | list):
+        name, kind, data = item
+    else:
+        name, kind, data = item.filename, item.content_type, item.data
+    return Attachment(name, kind, data.encode() if isinstance(data, str) else data)

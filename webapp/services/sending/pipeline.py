@@ -1,0 +1,242 @@
+"""``send_messages(ids)``: claim, check policy, build bytes, send over SMTP, record.
+
+One call handles one job: a single transactional message or a batch of hundreds. The batch is
+grouped by organization; each group goes through the organization's relays in priority order
+over ONE SMTP connection, skipping relays whose circuit is open (S6). Outcomes are committed
+every ``FLUSH_EVERY`` messages, so a killed worker loses at most one chunk's bookkeeping (and
+the sweeper resolves those rows, see ``claiming``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import groupby
+
+import redis
+from sqlalchemy import select
+
+from webapp.config import Settings
+from webapp.extensions import db
+from webapp.models import Message, Organization, SendingDomain, utcnow
+from webapp.services.sending import circuit, claiming, limits, policy
+from webapp.services.sending.content import ComposeError, compose
+from webapp.services.sending.mime import DkimKey, Envelope, build, message_id_header
+from webapp.services.sending.outcomes import Reply
+from webapp.services.sending.recorder import FLUSH_EVERY, Outgoing, Recorder
+from webapp.services.sending.relays import RelayConfig, matching_headers, org_relays
+from webapp.services.sending.transport import RelayUnavailable, SMTPSession
+
+logger = logging.getLogger(__name__)
+MAX_RATE_WAIT = 2.0  # seconds a worker waits for a token before deferring the message
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -> BatchReport:
+    now = utcnow()
+    claimed = claiming.claim(ids, lease_seconds=settings.lease_seconds, now=now)
+    db.session.commit()
+    report = BatchReport(claimed=len(claimed))
+    if not claimed:
+        return report
+    claiming.mark_claimed(conn, claimed, settings.lease_seconds)
+    messages = db.session.scalars(
+        select(Message).where(Message.id.in_(claimed)).order_by(Message.org_id, Message.id)
+    ).all()
+    orgs = _orgs({m.org_id for m in messages})
+    facts = policy.load_facts(messages, now)
+    recorder = Recorder(settings, conn)
+    work = []
+    for org_id, group in groupby(messages, key=lambda m: m.org_id):
+        items = _prepare(list(group), orgs[org_id], facts, settings, recorder)
+        work.append((org_id, items, org_relays(org_id, settings)))
+    recorder.flush()  # policy outcomes; the ORM objects are not used after this point
+    for org_id, items, relays in work:
+        _deliver(deque(items), org_id, relays, settings, conn, recorder)
+    recorder.flush()
+    report.counts = recorder.counts
+    return report
+
+
+def _orgs(ids: set[uuid.UUID]) -> dict[uuid.UUID, Organization]:
+    return {
+        o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(ids)))
+    }
+
+
+def _prepare(messages, org: Organization, facts, settings: Settings, recorder: Recorder):
+    """Apply policy and build the bytes of every message that may go out now."""
+    now = utcnow()
+    dkim_key = _dkim_key(org)
+    ready = []
+    for message in messages:
+        item = _outgoing(message)
+        decision = policy.decide(message, org, facts, now, settings.frequency_cap)
+        if decision.action != "send":
+            recorder.policy(item, decision.action, decision.reason, decision.until)
+            continue
+        try:
+            _render(item, message, org, settings, dkim_key)
+        except ComposeError as exc:
+            recorder.failed_before_smtp(item, str(exc)[:1000])
+            continue
+        ready.append(item)
+    return ready
+
+
+def _outgoing(message: Message) -> Outgoing:
+    return Outgoing(
+        id=message.id,
+        org_id=message.org_id,
+        to_email=message.to_email,
+        is_transactional=message.is_transactional,
+        attempts=message.attempts,
+        created_at=message.created_at,
+        campaign_id=message.campaign_id,
+    )
+
+
+def _render(item: Outgoing, message: Message, org: Organization, settings: Settings, dkim_key):
+    from webapp.services.links import unsubscribe_url
+
+    content = compose(message, org)
+    domain = sending_domain(org, settings)
+    sender = _sender(org, settings)
+    envelope = Envelope(
+        message_id=message.id,
+        sender=sender,
+        to_email=message.to_email,
+        to_name=message.to_name,
+        reply_to=org.reply_to,
+        sending_domain=domain,
+        unsubscribe_url=unsubscribe_url(org.id, message.to_email, message.id),
+        extra_headers=matching_headers(_preset(org, settings), message.id),
+    )
+    item.data = build(envelope, content, dkim_key)
+    item.mail_from = envelope.mail_from
+    item.message_id_header = message_id_header(message.id, domain)
+    item.subject = content.subject[:2000]
+    item.links = content.links or None
+    item.template_version_id = content.template_version_id
+
+
+def sending_domain(org: Organization, settings: Settings) -> str:
+    """The domain of Message-IDs and DKIM: the org's sending domain, else its sender's."""
+    for address in (org.sending_domain, org.sender_email, settings.default_sender):
+        domain = (address or "").rstrip(">").rpartition("@")[2] or (address or "")
+        if domain and "." in domain and domain != "localhost":
+            return domain.lower()
+    return "herald.invalid"
+
+
+def _sender(org: Organization, settings: Settings) -> str:
+    from email.utils import formataddr
+
+    if org.sender_email:
+        return formataddr((org.sender_name or org.name, org.sender_email))
+    return settings.default_sender
+
+
+def _preset(org: Organization, settings: Settings) -> str:
+    relays = org_relays(org.id, settings)
+    return relays[0].preset if relays else "custom"
+
+
+def _dkim_key(org: Organization) -> DkimKey | None:
+    from webapp.services.crypto import decrypt
+
+    if not org.sending_domain:
+        return None
+    row = db.session.scalars(
+        select(SendingDomain).where(
+            SendingDomain.org_id == org.id, SendingDomain.domain == org.sending_domain
+        )
+    ).first()
+    if row is None or not row.dkim_private_key_encrypted:
+        return None
+    return DkimKey(row.domain, row.dkim_selector, decrypt(row.dkim_private_key_encrypted).encode())
+
+
+def _deliver(queue: deque, org_id, relays: list[RelayConfig], settings, conn, recorder) -> None:
+    for relay in relays:
+        if not queue:
+            return
+        if not circuit.allow(conn, relay.key, cooldown=settings.circuit_cooldown_seconds):
+            logger.info("relay %s skipped: circuit open", relay.name)
+            continue
+        try:
+            _send_through(queue, org_id, relay, settings, conn, recorder)
+        except RelayUnavailable as exc:
+            logger.warning("relay %s unavailable: %s", relay.name, exc.reply.describe()[:200])
+            circuit.record_failure(
+                conn,
+                relay.key,
+                threshold=settings.circuit_failures,
+                cooldown=settings.circuit_cooldown_seconds,
+            )
+            continue
+        circuit.record_success(conn, relay.key)
+    while queue:  # no relay could take them: a connection failure, deferred (S1)
+        item = queue.popleft()
+        recorder.attempt(item, "", Reply(None, "no relay available (all circuits open or down)"), 0)
+
+
+def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, recorder) -> None:
+    rates = limits.Rates(
+        settings.org_rate_per_second, relay.rate_per_second, settings.domain_rate_per_second
+    )
+    limiter = limits.Limiter(conn, str(org_id), relay.key, rates)
+    session = SMTPSession(relay)
+    session.open()  # RelayUnavailable: the next relay gets the whole queue
+    sent_on_session = 0
+    try:
+        while queue:
+            item = queue[0]
+            if not _take_token(limiter, item, recorder, queue):
+                continue
+            if not session.is_open:
+                session.open()
+                sent_on_session = 0
+            claiming.unmark_claimed(conn, item.id)
+            started = time.monotonic()
+            reply = session.send(item.mail_from, item.to_email, item.data)
+            if reply.code is None and not reply.after_data and sent_on_session == 0:
+                raise RelayUnavailable(reply)  # a fresh connection that breaks: try the next relay
+            queue.popleft()
+            sent_on_session += 1
+            _after_reply(item, reply, relay, session, conn, recorder, started)
+            if recorder.pending >= FLUSH_EVERY:
+                recorder.flush()
+    finally:
+        session.close()
+
+
+def _take_token(limiter: limits.Limiter, item: Outgoing, recorder: Recorder, queue: deque) -> bool:
+    wait = limiter.take(item.domain)
+    if wait <= 0:
+        return True
+    if wait <= MAX_RATE_WAIT:
+        time.sleep(wait)
+        return False  # try again
+    queue.popleft()
+    from datetime import timedelta
+
+    recorder.policy(item, "defer", "rate limited", utcnow() + timedelta(seconds=wait))
+    return False
+
+
+def _after_reply(item, reply: Reply, relay, session, conn, recorder, started: float) -> None:
+    duration = int((time.monotonic() - started) * 1000)
+    recorder.attempt(item, relay.name, reply, duration)
+    if reply.code is not None and 400 <= reply.code < 500:
+        limits.slow_down(conn, item.domain)
+        if reply.code == 421:  # the server is closing the session
+            session.close()

@@ -1,0 +1,239 @@
+"""Recording outcomes: the Message rows, one DeliveryAttempt per attempt, the event stream,
+outgoing webhooks, suppressions and alerts -- written in chunks, one commit per chunk.
+
+Rows are updated with bulk UPDATEs by primary key (no ORM objects are touched after the
+first commit of a batch), so a batch of hundreds costs a handful of statements.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from sqlalchemy import update
+
+from webapp.config import Settings
+from webapp.extensions import db
+from webapp.models import DeliveryAttempt, Message, MessageStatus, utcnow
+from webapp.services import events
+from webapp.services.sending import outcomes
+from webapp.services.sending.outcomes import Reply
+
+logger = logging.getLogger(__name__)
+FLUSH_EVERY = 100
+
+
+@dataclass
+class Outgoing:
+    """Plain data for one claimed message (safe to use after the session commits)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    to_email: str
+    is_transactional: bool
+    attempts: int
+    created_at: datetime
+    campaign_id: uuid.UUID | None
+    message_id_header: str = ""
+    subject: str = ""
+    links: list | None = None
+    template_version_id: uuid.UUID | None = None
+    data: bytes = b""
+    mail_from: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.to_email.rpartition("@")[2]
+
+
+class Recorder:
+    def __init__(self, settings: Settings, conn: redis.Redis):
+        self.settings = settings
+        self.conn = conn
+        self.updates: list[dict[str, Any]] = []
+        self.attempts: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.hooks: list[tuple[uuid.UUID, str, dict]] = []
+        self.bounces: list[Outgoing] = []
+        self.counts: dict[str, int] = {}
+
+    def _count(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    def policy(self, item: Outgoing, action: str, reason: str, until: datetime | None) -> None:
+        """Suppressed or deferred by policy or rate: not an SMTP attempt, not counted."""
+        now = utcnow()
+        row = {"id": item.id, "lease_expires_at": None, "last_error": reason}
+        row["attempts"] = max(0, item.attempts - 1)
+        if action == "suppress":
+            row["status"] = MessageStatus.SUPPRESSED.value
+        else:
+            row["status"] = MessageStatus.DEFERRED.value
+            row["send_after"] = until or now
+        self._count(row["status"])
+        self.updates.append(row)
+
+    def failed_before_smtp(self, item: Outgoing, reason: str) -> None:
+        self.updates.append(
+            {
+                "id": item.id,
+                "status": MessageStatus.FAILED.value,
+                "failed_at": utcnow(),
+                "last_error": reason,
+                "lease_expires_at": None,
+            }
+        )
+        self._count(MessageStatus.FAILED.value)
+        self._event(item, "failed", {"reason": reason})
+
+    def attempt(self, item: Outgoing, relay_name: str, reply: Reply, duration_ms: int) -> str:
+        now = utcnow()
+        outcome = outcomes.classify(reply)
+        self.attempts.append(
+            {
+                "org_id": item.org_id,
+                "message_id": item.id,
+                "attempted_at": now,
+                "relay_name": relay_name,
+                "smtp_code": reply.code,
+                "smtp_reply": reply.describe()[:2000],
+                "outcome": outcome,
+                "duration_ms": duration_ms,
+            }
+        )
+        row = {
+            "id": item.id,
+            "relay_name": relay_name,
+            "last_smtp_code": reply.code,
+            "last_error": "" if outcome == outcomes.SENT else reply.describe()[:2000],
+            "lease_expires_at": None,
+            "message_id_header": item.message_id_header,
+            "subject": item.subject,
+        }
+        if item.links is not None:
+            row["links"] = item.links
+        if item.template_version_id is not None:
+            row["template_version_id"] = item.template_version_id
+        status = self._status(item, reply, outcome, row, now)
+        row["status"] = status
+        self._count(status)
+        self.updates.append(row)
+        return status
+
+    def _status(self, item: Outgoing, reply: Reply, outcome: str, row: dict, now) -> str:
+        if outcome == outcomes.SENT:
+            row["sent_at"] = now
+            self._event(item, "sent", {"smtp_code": reply.code})
+            self.hooks.append((item.org_id, "message.sent", self._hook_data(item)))
+            return MessageStatus.SENT.value
+        if outcome == outcomes.BOUNCED:
+            row["bounced_at"] = now
+            self.bounces.append(item)
+            self._event(item, "bounced", {"bounce_type": "hard", "smtp_code": reply.code})
+            self.hooks.append((item.org_id, "message.bounced", self._hook_data(item, reply)))
+            return MessageStatus.BOUNCED.value
+        if outcome == outcomes.UNKNOWN and not item.is_transactional:
+            self._event(item, "failed", {"unknown": True, "reply": reply.describe()})
+            return MessageStatus.UNKNOWN.value
+        if outcome in (outcomes.DEFERRED, outcomes.UNKNOWN) and self._may_retry(item, now):
+            delay = outcomes.backoff_delay(
+                item.attempts,
+                base=self.settings.retry_base_seconds,
+                cap=self.settings.retry_max_delay_seconds,
+            )
+            row["send_after"] = now + timedelta(seconds=delay)
+            self._event(item, "deferred", {"smtp_code": reply.code, "retry_in_s": round(delay)})
+            return MessageStatus.DEFERRED.value
+        row["failed_at"] = now
+        if outcomes.is_policy_rejection(reply):
+            self._alert(item, reply)
+        self._event(item, "failed", {"smtp_code": reply.code, "reply": reply.describe()})
+        return MessageStatus.FAILED.value
+
+    def _may_retry(self, item: Outgoing, now: datetime) -> bool:
+        return outcomes.budget_left(
+            attempts=item.attempts,
+            created_at=item.created_at,
+            now=now,
+            max_attempts=self.settings.retry_max_attempts,
+            max_age_hours=self.settings.retry_max_age_hours,
+        )
+
+    def _alert(self, item: Outgoing, reply: Reply) -> None:
+        """S3: a 5.7.x policy rejection is an alert for the organization's admins."""
+        from webapp.services import audit
+
+        logger.warning(
+            "policy rejection (%s) for message %s of org %s", reply.enhanced, item.id, item.org_id
+        )
+        audit.record(
+            item.org_id,
+            "sending.policy_rejection",
+            actor_label="sending pipeline",
+            target_type="message",
+            target_id=item.id,
+            details={"reply": reply.describe()[:500]},
+        )
+
+    def _hook_data(self, item: Outgoing, reply: Reply | None = None) -> dict[str, Any]:
+        data = {"message_id": str(item.id), "to": item.to_email, "subject": item.subject}
+        if item.campaign_id:
+            data["campaign_id"] = str(item.campaign_id)
+        if reply is not None:
+            data.update(bounce_type="hard", smtp_code=reply.code, reply=reply.describe()[:500])
+        return data
+
+    def _event(self, item: Outgoing, kind: str, data: dict[str, Any]) -> None:
+        self.events.append(
+            events.make_event(
+                org_id=item.org_id, message_id=item.id, type=kind, source="smtp", data=data
+            )
+        )
+
+    @property
+    def pending(self) -> int:
+        return len(self.updates)
+
+    def flush(self) -> None:
+        """Write everything recorded so far and commit."""
+        if not self.updates:
+            return
+        _bulk_update(self.updates)
+        if self.attempts:
+            db.session.execute(db.insert(DeliveryAttempt), self.attempts)
+        self._suppress_bounces()
+        self._emit_hooks()
+        db.session.commit()
+        events.push_events(self.conn, self.events)  # after commit: the rows exist
+        self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
+
+    def _suppress_bounces(self) -> None:
+        if not self.bounces:
+            return
+        from webapp.services.suppressions import suppress
+
+        for item in self.bounces:
+            suppress(item.org_id, item.to_email, "hard_bounce", source_message_id=item.id)
+
+    def _emit_hooks(self) -> None:
+        if not self.hooks:
+            return
+        from webapp.services import outgoing_webhooks as hooks
+
+        endpoints = hooks.enabled_endpoints({org_id for org_id, _, _ in self.hooks})
+        for org_id, kind, data in self.hooks:
+            if endpoints.get(org_id):
+                hooks.emit_to(endpoints[org_id], kind, data)
+
+
+def _bulk_update(rows: list[dict[str, Any]]) -> None:
+    """UPDATE by primary key, one executemany per distinct set of columns."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        db.session.execute(update(Message), group)

@@ -1,0 +1,122 @@
+"""SMTP: one connection per batch, one transaction per message, replies kept as data.
+
+Flask-Mail's ``Connection`` rebuilds the message from its own ``Message`` object; a DKIM
+signature covers exact bytes, so the pipeline talks to the relay through ``smtplib`` (which
+Flask-Mail wraps) and hands it the signed bytes unchanged. The DATA step is done by hand so
+that a connection lost *after* the data went out is told apart from one lost before it
+(S4: the first may have been delivered, the second certainly was not).
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+
+from webapp.services.sending.outcomes import Reply
+from webapp.services.sending.relays import RelayConfig
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+CONNECTION_ERRORS = (OSError, smtplib.SMTPException, socket.timeout)
+
+
+class RelayUnavailable(Exception):
+    """The relay could not be reached or refused the session (counts against its circuit)."""
+
+    def __init__(self, reply: Reply):
+        super().__init__(reply.describe())
+        self.reply = reply
+
+
+class SMTPSession:
+    def __init__(self, relay: RelayConfig):
+        self.relay = relay
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SMTPSession:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        relay = self.relay
+        try:
+            if relay.security == "tls":
+                context = ssl.create_default_context()
+                smtp = smtplib.SMTP_SSL(
+                    relay.host, relay.port, timeout=relay.timeout, context=context
+                )
+            else:
+                smtp = smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout)
+            smtp.ehlo()
+            if relay.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if relay.username:
+                smtp.login(relay.username, relay.password)
+        except smtplib.SMTPResponseException as exc:
+            raise RelayUnavailable(Reply(exc.smtp_code, _text(exc.smtp_error))) from None
+        except CONNECTION_ERRORS as exc:
+            raise RelayUnavailable(Reply(None, f"cannot connect: {type(exc).__name__}")) from None
+        self.smtp = smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except CONNECTION_ERRORS:
+                self.smtp.close()
+            self.smtp = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.smtp is not None
+
+    def send(self, mail_from: str, rcpt: str, data: bytes) -> Reply:
+        """One SMTP transaction. A connection error closes the session (reply code None)."""
+        smtp = self.smtp
+        assert smtp is not None, "open the session first"
+        sent_data = False
+        try:
+            code, text = smtp.mail(mail_from)
+            if code != 250:
+                return self._reset(Reply(code, _text(text)))
+            code, text = smtp.rcpt(rcpt)
+            if code not in (250, 251):
+                return self._reset(Reply(code, _text(text)))
+            smtp.putcmd("data")
+            code, text = smtp.getreply()
+            if code != 354:
+                return self._reset(Reply(code, _text(text)))
+            smtp.send(_dot_stuff(data))
+            sent_data = True
+            code, text = smtp.getreply()
+            return Reply(code, _text(text))
+        except CONNECTION_ERRORS as exc:
+            self.smtp = None
+            smtp.close()
+            return Reply(None, f"connection lost: {type(exc).__name__}", after_data=sent_data)
+
+    def _reset(self, reply: Reply) -> Reply:
+        try:
+            self.smtp.rset()
+        except CONNECTION_ERRORS:
+            self.smtp.close()
+            self.smtp = None
+        return reply
+
+
+def _dot_stuff(data: bytes) -> bytes:
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"
+
+
+def _text(value: bytes | str) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(value.split())[:1000]
