@@ -1,1 +1,52 @@
-from webapp.tracking import bp  # noqa: F401
+"""Open pixel and click redirect: public, authenticated by signed token (DESIGN "Tracking").
+
+Both answer fast: verify, push one event to Redis, answer. The pixel gives the same GIF for
+valid and invalid tokens (P2); a click redirects only to a URL of that message, anything else
+is a 404 (P1) and a ``?url=`` parameter is never looked at.
+"""
+
+from flask import Response, abort, current_app, redirect, request
+
+from webapp.redis_client import get_redis
+from webapp.services.tracking import hits
+from webapp.throttle import enforce
+from webapp.tracking import bp
+
+NO_STORE = {"Cache-Control": "no-store, private", "Pragma": "no-cache"}
+
+
+def _limit() -> None:
+    enforce("public", current_app.config["HERALD"].public_rate_limit)
+
+
+@bp.route("/o/<token>", methods=["GET", "HEAD"])
+def open_pixel(token: str):
+    _limit()
+    hits.record_open(
+        get_redis(),
+        token,
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.remote_addr,
+    )
+    return Response(hits.PIXEL_GIF, mimetype="image/gif", headers=NO_STORE)
+
+
+@bp.route("/c/<token>", methods=["GET", "HEAD"])
+def click(token: str):
+    _limit()
+    target = None if "url" in request.args else hits.resolve_click(token)
+    if target is None:
+        abort(404)
+    hits.record_click(
+        get_redis(),
+        target,
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+    if target.url == hits.HONEYPOT:
+        return Response("", status=204, headers=NO_STORE)
+    response = redirect(target.url, code=302)
+    response.headers.update(NO_STORE)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

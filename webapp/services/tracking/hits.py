@@ -1,0 +1,138 @@
+"""Open-pixel and click hits: verify the token, classify, push one event to Redis.
+
+The pixel reads no database row and answers the same image whatever the token (P2). A click
+reads one row (the message's links and send time): it redirects only to an ``http(s)`` URL
+that the message itself contained (P1). Tokens name their organization and message and are
+signed, so an event can never attach to another organization's message; the drain checks
+again that the message belongs to the token's organization.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Message, utcnow
+from webapp.services import events
+from webapp.services.tokens import InvalidToken, read_token
+from webapp.services.tracking.classify import BURST_SECONDS, classify_click, classify_open
+
+logger = logging.getLogger(__name__)
+
+PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+HONEYPOT = "__honeypot__"
+
+
+def _ids(payload: object, size: int) -> tuple[uuid.UUID, uuid.UUID] | None:
+    if not isinstance(payload, list) or len(payload) != size:
+        return None
+    try:
+        return uuid.UUID(payload[0]), uuid.UUID(payload[1])
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def record_open(
+    conn: redis.Redis, token: str, *, method: str, user_agent: str, ip: str | None
+) -> bool:
+    """Push an ``opened`` event when the token is valid. Never raises: the pixel must answer."""
+    try:
+        ids = _ids(read_token("open", token), 2)
+    except InvalidToken:
+        return False
+    if ids is None:
+        return False
+    verdict = classify_open(method=method, user_agent=user_agent, ip=ip)
+    try:
+        events.push_event(
+            conn,
+            org_id=ids[0],
+            message_id=ids[1],
+            type="opened",
+            is_machine=verdict.is_machine,
+            machine_reason=verdict.reason,
+            user_agent=user_agent,
+        )
+    except redis.RedisError:
+        logger.warning("open event lost: Redis unavailable")
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ClickTarget:
+    org_id: uuid.UUID
+    message_id: uuid.UUID
+    link_index: int
+    url: str  # the http(s) URL, or HONEYPOT
+    sent_at: object
+
+
+def resolve_click(token: str) -> ClickTarget | None:
+    """The URL this click token stands for, or ``None`` (→ uniform 404, no redirect)."""
+    try:
+        payload = read_token("click", token)
+    except InvalidToken:
+        return None
+    ids = _ids(payload, 3)
+    index = payload[2] if ids else None
+    if ids is None or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        return None
+    row = db.session.execute(
+        select(Message.org_id, Message.links, Message.sent_at).where(Message.id == ids[1])
+    ).first()
+    if row is None or row.org_id != ids[0] or index >= len(row.links or []):
+        return None
+    url = row.links[index]
+    if not isinstance(url, str):
+        return None
+    if url != HONEYPOT and not url.lower().startswith(("http://", "https://")):
+        return None
+    return ClickTarget(ids[0], ids[1], index, url, row.sent_at)
+
+
+def _burst_size(conn: redis.Redis, target: ClickTarget) -> int:
+    """Distinct links of this message clicked in the last ``BURST_SECONDS`` (this one too)."""
+    key = f"herald:clicks:{target.message_id}"
+    now = time.time()
+    pipe = conn.pipeline(transaction=False)
+    pipe.zadd(key, {str(target.link_index): now})
+    pipe.zremrangebyscore(key, 0, now - BURST_SECONDS)
+    pipe.zcard(key)
+    pipe.expire(key, BURST_SECONDS * 3)
+    return int(pipe.execute()[2])
+
+
+def record_click(
+    conn: redis.Redis, target: ClickTarget, *, method: str, user_agent: str
+) -> None:
+    try:
+        burst = 0 if target.url == HONEYPOT else _burst_size(conn, target)
+        since = (utcnow() - target.sent_at).total_seconds() if target.sent_at else None
+        verdict = classify_click(
+            method=method,
+            user_agent=user_agent,
+            is_honeypot=target.url == HONEYPOT,
+            seconds_since_send=since,
+            distinct_links_in_burst=burst,
+        )
+        events.push_event(
+            conn,
+            org_id=target.org_id,
+            message_id=target.message_id,
+            type="clicked",
+            is_machine=verdict.is_machine,
+            machine_reason=verdict.reason,
+            url=None if target.url == HONEYPOT else target.url,
+            user_agent=user_agent,
+            data={"link_index": target.link_index},
+        )
+    except redis.RedisError:
+        logger.warning("click event lost: Redis unavailable")
