@@ -23,7 +23,7 @@ from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
-from webapp.services.rendering.text import html_to_text
+from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -109,16 +109,6 @@ def _compile_parts(compiled: CompiledTemplate, strict: bool) -> None:
 
 
 def _try_fast_path(compiled: CompiledTemplate) -> None:
-    if mjml_step.INCLUDE.search(compiled.document):
-        compiled.errors.append(
-            mjml_step.mjml_error(
-                mjml_step.MjmlError(
-                    "<mj-include> is not allowed: paste the content into the template."
-                ),
-                "",
-            )
-        )
-        return
     try:
         html = mjml_step.compile_mjml(compiled.document)
     except mjml_step.MjmlError:
@@ -126,7 +116,7 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
     if not mjml_step.tokens_survive(compiled.document, html):
         return
     text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
-    derive_text = bool(text_source) and mjml_step.tokens_survive(html, text_source)
+    derive_text = bool(text_source) and mjml_step.tokens_survive(text_relevant(html), text_source)
     for strict in (False, True):
         compiled.html[strict] = environment(strict, html=True).from_string(html)
         if derive_text:
@@ -151,10 +141,8 @@ def render_compiled(
         return result
     data, dropped = plain_context(context)
     result.warnings.extend(dropped)
-    try:
-        _fill(compiled, data, result, strict)
-    except Exception as exc:  # every template failure becomes an error for the author
-        result.errors.append(error_from_exception(exc, compiled.line_offset))
+    _fill(compiled, data, result, strict)
+    if result.errors:
         return result
     if result.html_bytes > GMAIL_CLIP_BYTES:
         result.warnings.append(
@@ -166,20 +154,43 @@ def render_compiled(
     return result
 
 
+def _run(template: Template, data: dict[str, Any], result: RenderResult, part: str, offset: int):
+    """One part of the template; a failure becomes an error naming the part and line."""
+    try:
+        return run_limited(template.generate(data))
+    except Exception as exc:  # every template failure is an error for the author, never a 500
+        result.errors.append(error_from_exception(exc, offset, part))
+        return None
+
+
 def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult, strict: bool):
-    result.subject = " ".join(run_limited(compiled.subject[strict].generate(data)).split())
-    result.preheader = " ".join(run_limited(compiled.preheader[strict].generate(data)).split())
+    subject = _run(compiled.subject[strict], data, result, "subject", 0)
+    preheader = _run(compiled.preheader[strict], data, result, "preheader", 0)
+    result.subject, result.preheader = (
+        " ".join((subject or "").split()),
+        " ".join((preheader or "").split()),
+    )
     data = {**data, "preheader": result.preheader}
-    if compiled.fast:
-        result.html = run_limited(compiled.html[strict].generate(data))
+    # Validation and previews (strict) run Jinja over the MJML so errors carry the author's
+    # line numbers; sending uses the precompiled HTML when there is one.
+    if compiled.fast and not strict:
+        html = _run(compiled.html[strict], data, result, "html", 0)
     else:
-        filled = run_limited(compiled.mjml[strict].generate(data))
-        try:
-            result.html = mjml_step.compile_mjml(filled)
-        except mjml_step.MjmlError as exc:
-            result.errors.append(mjml_step.mjml_error(exc, ""))
-            return
+        html = _run(compiled.mjml[strict], data, result, "body", compiled.line_offset)
+        html = _compile_filled(html, result) if html is not None else None
+    if html is None or result.errors:
+        return
+    result.html = html
     if strict in compiled.text:
-        result.text = run_limited(compiled.text[strict].generate(data)).strip() + "\n"
+        text = _run(compiled.text[strict], data, result, "text", 0)
+        result.text = tidy_text(text or "")
     else:
         result.text = html_to_text(result.html)
+
+
+def _compile_filled(document: str, result: RenderResult) -> str | None:
+    try:
+        return mjml_step.compile_mjml(document)
+    except mjml_step.MjmlError as exc:
+        result.errors.append(mjml_step.mjml_error(exc, ""))
+        return None

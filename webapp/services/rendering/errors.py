@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 
 from jinja2 import TemplateSyntaxError, UndefinedError
@@ -14,8 +15,8 @@ PART_LABELS = {"subject": "Subject", "preheader": "Preheader", "text": "Text ver
 
 
 def _author_line(line: int | None, part: str, offset: int) -> int | None:
-    if line is None or part in PART_LABELS:
-        return line if part == "text" else None
+    if line is None or part in ("subject", "preheader", "html"):
+        return None  # one-line fields; the precompiled HTML has no author lines
     line -= offset
     return line if line >= 1 else None
 
@@ -29,6 +30,14 @@ def syntax_error(exc: TemplateSyntaxError, part: str, offset: int) -> RenderErro
     return RenderError(line=line, message=_label(part, exc.message or str(exc)), kind="syntax")
 
 
+def _undefined_message(message: str) -> str:
+    field = re.search(r"has no attribute '([^']+)'", message)
+    if field:
+        return f"Unknown variable field “{field.group(1)}”."
+    name = re.search(r"^'([^']+)' is undefined", message)
+    return f"Unknown variable “{name.group(1)}”." if name else f"Unknown variable: {message}"
+
+
 def _template_line(exc: BaseException) -> int | None:
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
@@ -37,15 +46,22 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def error_from_exception(exc: BaseException, offset: int) -> RenderError:
-    line = _template_line(exc)
-    line = line - offset if line is not None and line - offset >= 1 else None
+def error_from_exception(exc: BaseException, offset: int, part: str = "body") -> RenderError:
+    error = _classify(exc, _author_line(_template_line(exc), part, offset))
+    if part in PART_LABELS:
+        error.message = _label(part, error.message)
+    return error
+
+
+def _classify(exc: BaseException, line: int | None) -> RenderError:
     if isinstance(exc, SecurityError):
         return RenderError(line=line, message=f"Not allowed: {exc}", kind="security")
     if isinstance(exc, RenderLimitError):
         return RenderError(line=line, message=str(exc), kind=exc.kind)
     if isinstance(exc, UndefinedError):
-        return RenderError(line=line, message=f"Unknown variable: {exc.message}", kind="undefined")
+        return RenderError(
+            line=line, message=_undefined_message(exc.message or ""), kind="undefined"
+        )
     if isinstance(exc, RecursionError | MemoryError):
         return RenderError(line=line, message="The template is too complex to render.", kind="size")
     return RenderError(line=line, message=f"{type(exc).__name__}: {exc}"[:300], kind="syntax")

@@ -12,6 +12,11 @@ COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 BLANK_LINES = re.compile(r"\n{3,}")
 
 
+def text_relevant(document: str) -> str:
+    """The part of the HTML that the text version is made from (no head, preview, comments)."""
+    return COMMENT.sub("", HEAD.sub("", PREVIEW.sub("", document, count=1)))
+
+
 def html_to_text(document: str) -> str:
     converter = html2text.HTML2Text()
     converter.body_width = 0
@@ -20,7 +25,10 @@ def html_to_text(document: str) -> str:
     converter.ignore_tables = True
     converter.protect_links = False
     converter.unicode_snob = True
-    body = COMMENT.sub("", HEAD.sub("", PREVIEW.sub("", document, count=1)))
-    text = converter.handle(body)
+    return tidy_text(converter.handle(text_relevant(document)))
+
+
+def tidy_text(text: str) -> str:
+    """No trailing spaces, at most one blank line in a row, one final newline."""
     lines = [line.rstrip() for line in text.splitlines()]
     return BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"

@@ -1,0 +1,193 @@
+"""Checks on save (and in the live preview): every problem with the author's line number.
+
+Jinja syntax, unknown variables, MJML structure (unknown or unclosed ``mj-`` tags),
+``mj-include``, links that are not http(s)/mailto/placeholders, size, and the unsubscribe
+link rule for bulk categories (REQUIREMENTS C7). A strict render with sample data then catches
+what only shows at run time: unknown attributes, sandbox violations, time and size caps.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+
+from webapp.services.rendering import mjml as mjml_step
+from webapp.services.rendering.compiled import compile_template, render_compiled
+from webapp.services.rendering.links import bad_links
+from webapp.services.rendering.sandbox import environment
+from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
+from webapp.services.rendering.variables import KNOWN_NAMES, sample_context
+
+MAX_SOURCE_CHARS = 200_000
+UNSUBSCRIBE_CATEGORIES = ("marketing", "digests", "invitations")
+MJML_TAGS = frozenset(
+    (
+        "mjml",
+        "mj-head",
+        "mj-body",
+        "mj-attributes",
+        "mj-all",
+        "mj-class",
+        "mj-breakpoint",
+        "mj-font",
+        "mj-html-attributes",
+        "mj-html-attribute",
+        "mj-preview",
+        "mj-style",
+        "mj-title",
+        "mj-accordion",
+        "mj-accordion-element",
+        "mj-accordion-title",
+        "mj-accordion-text",
+        "mj-button",
+        "mj-carousel",
+        "mj-carousel-image",
+        "mj-column",
+        "mj-divider",
+        "mj-group",
+        "mj-hero",
+        "mj-image",
+        "mj-navbar",
+        "mj-navbar-link",
+        "mj-raw",
+        "mj-section",
+        "mj-social",
+        "mj-social-element",
+        "mj-spacer",
+        "mj-table",
+        "mj-text",
+        "mj-wrapper",
+        "mj-selector",
+        "mj-include",
+    )
+)
+TAG = re.compile(r"<(/?)(mj-[a-z-]+|mjml)\b[^>]*?(/?)>", re.IGNORECASE)
+ENDING_TAGS = frozenset(
+    ["mj-text", "mj-button", "mj-table", "mj-raw", "mj-style", "mj-title", "mj-preview"]
+)
+
+
+def _line(source: str, position: int) -> int:
+    return source.count("\n", 0, position) + 1
+
+
+def structure_errors(body: str) -> list[RenderError]:
+    """Unknown ``mj-`` tags, ``mj-include`` and unbalanced tags, with line numbers."""
+    errors: list[RenderError] = []
+    stack: list[tuple[str, int]] = []
+    for match in TAG.finditer(body):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        line = _line(body, match.start())
+        if name == "mj-include":
+            errors.append(RenderError(line, "<mj-include> is not allowed.", "mjml"))
+        elif name not in MJML_TAGS:
+            errors.append(RenderError(line, f"Unknown MJML tag <{name}>.", "mjml"))
+        elif stack and stack[-1][0] in ENDING_TAGS and not (closing and name == stack[-1][0]):
+            continue  # content of an ending tag is HTML, not MJML
+        elif self_closing:
+            continue
+        elif not closing:
+            stack.append((name, line))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+        else:
+            expected = f"</{stack[-1][0]}> (opened on line {stack[-1][1]})" if stack else "nothing"
+            errors.append(
+                RenderError(line, f"</{name}> found where {expected} was expected.", "mjml")
+            )
+    errors.extend(RenderError(line, f"<{name}> is never closed.", "mjml") for name, line in stack)
+    return errors
+
+
+def unknown_variables(source: TemplateSource) -> list[RenderError]:
+    errors = []
+    env = environment(strict=True)
+    for part, text in (("Subject", source.subject), ("Preheader", source.preheader),
+                       ("", source.body_mjml), ("Text version", source.body_text)):  # fmt: skip
+        try:
+            tree = env.parse(text)
+        except TemplateSyntaxError:
+            continue  # reported by the compile step
+        for name in sorted(meta.find_undeclared_variables(tree) - KNOWN_NAMES):
+            line = _name_line(tree, name) if part in ("", "Text version") else None
+            label = f"{part}: " if part else ""
+            errors.append(RenderError(line, f"{label}Unknown variable “{name}”.", "undefined"))
+    return errors
+
+
+def _name_line(tree: nodes.Template, name: str) -> int | None:
+    for node in tree.find_all(nodes.Name):
+        if node.name == name:
+            return node.lineno
+    return None
+
+
+def validate(
+    source: TemplateSource,
+    brand: BrandData,
+    *,
+    category: str,
+    context: dict[str, Any] | None = None,
+) -> RenderResult:
+    """Everything wrong with ``source``; the result also holds the sample render."""
+    errors = _static_errors(source, category)
+    compiled = compile_template(source, brand)
+    if compiled.errors:
+        return _result(errors + compiled.errors)
+    result = render_compiled(compiled, context or sample_context(), strict=True)
+    result.errors = _dedupe(errors + _new_findings(errors, result.errors))
+    if not mjml_step.is_document(source.body_mjml) and category in UNSUBSCRIBE_CATEGORIES:
+        result.warnings.append("The brand layout footer adds the unsubscribe link (required).")
+    return result
+
+
+def _static_errors(source: TemplateSource, category: str) -> list[RenderError]:
+    total = sum(
+        len(p) for p in (source.subject, source.preheader, source.body_mjml, source.body_text)
+    )
+    if total > MAX_SOURCE_CHARS:
+        return [RenderError(None, f"The template is over {MAX_SOURCE_CHARS:,} characters.", "size")]
+    errors = structure_errors(source.body_mjml)
+    errors += [
+        RenderError(line, f"Link “{url[:80]}” is not allowed: use https://, mailto: or a "
+                    "placeholder such as {{ invite_url }}.", "link")
+        for line, url in bad_links(source.body_mjml)
+    ]  # fmt: skip
+    errors += unknown_variables(source)
+    if not source.subject.strip():
+        errors.append(RenderError(None, "Subject: write a subject line.", "syntax"))
+    needs_link = category in UNSUBSCRIBE_CATEGORIES and mjml_step.is_document(source.body_mjml)
+    if needs_link and "unsubscribe_url" not in source.body_mjml:
+        errors.append(RenderError(None, f"Templates in the “{category}” category must contain "
+                                  "{{ unsubscribe_url }} (CAN-SPAM).", "link"))  # fmt: skip
+    return errors
+
+
+def _new_findings(static: list[RenderError], runtime: list[RenderError]) -> list[RenderError]:
+    """Runtime errors that say something the static checks did not already say."""
+    names = {e.message.split("“", 1)[-1].rstrip("”.") for e in static if e.kind == "undefined"}
+    has_include = any("mj-include" in e.message for e in static)
+    fresh = []
+    for error in runtime:
+        if error.kind == "undefined" and any(f"'{name}'" in error.message for name in names):
+            continue
+        if has_include and "mj-include" in error.message:
+            continue
+        fresh.append(error)
+    return fresh
+
+
+def _dedupe(errors: list[RenderError]) -> list[RenderError]:
+    seen, unique = set(), []
+    for error in errors:
+        key = (error.line, error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return sorted(unique, key=lambda e: (e.line is None, e.line or 0))
+
+
+def _result(errors: list[RenderError]) -> RenderResult:
+    return RenderResult(subject="", preheader="", html="", text="", errors=_dedupe(errors))
