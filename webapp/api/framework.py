@@ -258,6 +258,28 @@ def schema_errors(validator, instance: Any) -> list[dict[str, str]]:
     return errors
 
 
+def current_org():
+    """The calling key's organization (loaded only by routes that need more than its id)."""
+    from webapp.models import Organization
+
+    return db.session.get(Organization, g.org_id)
+
+
+def list_page(statement, id_column, query: dict[str, Any], serialize: Callable) -> Any:
+    """One cursor page of ``statement`` as ``{"data": [...], "next_cursor": ...}``."""
+    from webapp.services.api.pagination import BadCursor, paginate
+
+    try:
+        page = paginate(
+            statement, id_column, limit=query.get("limit", 50), cursor=query.get("cursor")
+        )
+    except BadCursor:
+        raise invalid([{"field": "cursor", "message": "is not a cursor this API gave"}]) from None
+    return json_response(
+        {"data": [serialize(row) for row in page.items], "next_cursor": page.next_cursor}
+    )
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None):
     response = jsonify(payload)
     response.status_code = status

@@ -159,3 +159,5 @@ def remove_member(membership_id):
 
 
 # Further settings pages register their routes on ``bp`` when imported.
+from webapp.settings import api_keys  # noqa: E402,F401
+from webapp.settings import audit  # noqa: E402,F401
