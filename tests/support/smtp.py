@@ -8,7 +8,8 @@ Fault modes (``server.handler``):
   ``"550 5.7.1 Rejected by policy"``, ``"421 4.7.0 Too busy"``) or ``DROP`` to close the
   connection after the message data arrived, without answering;
 - ``script``: a list of replies used in order, one per message, before the rules apply;
-- ``delay``: seconds to wait before answering each DATA (to kill a worker mid-batch).
+- ``delay``: seconds to wait before answering each DATA (to kill a worker mid-batch), with
+  ``accept_before_reply`` to count the message as delivered before the answer goes out.
 
 ``received`` holds the messages the server accepted (250); ``dropped`` those it took and then
 hung up on; ``log`` one line per DATA with the Message-ID and the answer.
@@ -43,11 +44,15 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
     dropped: list[Received] = field(default_factory=list)
     log: list[tuple[str, str]] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)  # Message-IDs whose DATA arrived
     lock: threading.Lock = field(default_factory=threading.Lock)
     default_reply: str = "250 2.0.0 OK"
     rules: dict[str, str] = field(default_factory=dict)
     script: list[str] = field(default_factory=list)
     delay: float = 0.0
+    # True: a message counts as received as soon as its data arrived, like an MTA that queued
+    # it and then lost the client before answering (what a SIGKILLed worker leaves behind).
+    accept_before_reply: bool = False
 
     def _reply_for(self, rcpts: list[str]) -> str:
         with self.lock:
@@ -63,6 +68,10 @@ class _Handler:
         if isinstance(data, str):
             data = data.encode()
         item = Received(envelope.mail_from, list(envelope.rcpt_tos), data)
+        with self.lock:
+            self.started.append(item.message_id)
+            if self.accept_before_reply:
+                self.received.append(item)
         if self.delay:
             await asyncio.sleep(self.delay)
         reply = self._reply_for(item.rcpt_tos)
@@ -70,7 +79,7 @@ class _Handler:
             self.log.append((item.message_id, reply))
             if reply == DROP:
                 self.dropped.append(item)
-            elif reply.startswith("2"):
+            elif reply.startswith("2") and not self.accept_before_reply:
                 self.received.append(item)
         if reply == DROP:
             server.transport.close()

@@ -26,7 +26,7 @@ from webapp.services.sending import circuit, claiming, limits, policy
 from webapp.services.sending.content import ComposeError, compose
 from webapp.services.sending.mime import DkimKey, Envelope, build, message_id_header
 from webapp.services.sending.outcomes import Reply
-from webapp.services.sending.recorder import FLUSH_EVERY, Outgoing, Recorder
+from webapp.services.sending.recorder import Outgoing, Recorder
 from webapp.services.sending.relays import RelayConfig, matching_headers, org_relays
 from webapp.services.sending.transport import RelayUnavailable, SMTPSession
 
@@ -213,7 +213,7 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
             queue.popleft()
             sent_on_session += 1
             _after_reply(item, reply, relay, session, conn, recorder, started)
-            if recorder.pending >= FLUSH_EVERY:
+            if recorder.should_flush:
                 recorder.flush()
     finally:
         session.close()

@@ -8,6 +8,7 @@ first commit of a batch), so a batch of hundreds costs a handful of statements.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,8 @@ from webapp.services.sending import outcomes
 from webapp.services.sending.outcomes import Reply
 
 logger = logging.getLogger(__name__)
-FLUSH_EVERY = 100
+FLUSH_EVERY = 100  # messages
+FLUSH_SECONDS = 1.0  # or this long since the last commit, whichever comes first
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Recorder:
         self.hooks: list[tuple[uuid.UUID, str, dict]] = []
         self.bounces: list[Outgoing] = []
         self.counts: dict[str, int] = {}
+        self.flushed_at = time.monotonic()
 
     def _count(self, status: str) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
@@ -195,11 +198,14 @@ class Recorder:
         )
 
     @property
-    def pending(self) -> int:
-        return len(self.updates)
+    def should_flush(self) -> bool:
+        if not self.updates:
+            return False
+        return len(self.updates) >= FLUSH_EVERY or time.monotonic() - self.flushed_at > FLUSH_SECONDS
 
     def flush(self) -> None:
         """Write everything recorded so far and commit."""
+        self.flushed_at = time.monotonic()
         if not self.updates:
             return
         _bulk_update(self.updates)
