@@ -23,9 +23,9 @@ def path(url: str) -> str:
 
 def events_of(message):
     return db.session.scalars(
-        select(MessageEvent).where(MessageEvent.message_id == message.id).order_by(
-            MessageEvent.occurred_at
-        )
+        select(MessageEvent)
+        .where(MessageEvent.message_id == message.id)
+        .order_by(MessageEvent.occurred_at)
     ).all()
 
 

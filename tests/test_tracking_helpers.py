@@ -12,7 +12,9 @@ from webapp.services.tracking.drain import drain
 LINKS = ["https://jobs.example.com/apply", "https://example.com/about", "__honeypot__"]
 
 
-def make_sent_message(org, email: str = "ada@example.com", *, sent_ago=timedelta(hours=1), **fields):
+def make_sent_message(
+    org, email: str = "ada@example.com", *, sent_ago=timedelta(hours=1), **fields
+):
     now = utcnow()
     message = Message(
         org_id=org.id,

@@ -127,9 +127,7 @@ def resume(org: Organization, *, actor_user_id: uuid.UUID | None, actor_label: s
     org.bulk_paused_at = None
     org.bulk_paused_reason = ""
     org.settings = {**(org.settings or {}), RESUMED_KEY: now.isoformat()}
-    audit.record(
-        org.id, "sending.resume", actor_user_id=actor_user_id, actor_label=actor_label
-    )
+    audit.record(org.id, "sending.resume", actor_user_id=actor_user_id, actor_label=actor_label)
     db.session.flush()
 
 

@@ -18,8 +18,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import timedelta
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -185,7 +185,11 @@ def attempt(delivery: WebhookDelivery) -> bool:
     delivery.attempts += 1
     delivery.last_status_code, delivery.last_error = code, error
     if code is not None and 200 <= code < 300:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", utcnow(), None
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            "delivered",
+            utcnow(),
+            None,
+        )
         endpoint.consecutive_failures = 0
         return True
     endpoint.consecutive_failures += 1

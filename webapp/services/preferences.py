@@ -1,7 +1,7 @@
-"""What each recipient chose to receive (REQUIREMENTS C3–C6).
+"""What each recipient chose to receive (REQUIREMENTS C3-C6).
 
 Categories a recipient can leave: invitations, reminders, updates, digests, marketing.
-Transactional mail (password links, confirmations a person asked for) has no opt-out.
+Transactional mail (confirmations a person is waiting for) has no category opt-out.
 "Unsubscribe from everything" also adds the address to the suppression list, so every
 sending path (which re-checks right before SMTP) skips it; resubscribing lifts both.
 """
@@ -96,7 +96,11 @@ def unsubscribe_all(
     outgoing_webhooks.emit(
         org_id,
         "recipient.unsubscribed",
-        {"email": row.email, "message_id": str(message_id) if message_id else None, "source": source},
+        {
+            "email": row.email,
+            "message_id": str(message_id) if message_id else None,
+            "source": source,
+        },
     )
     return True
 
@@ -105,17 +109,18 @@ def resubscribe(org_id: uuid.UUID, email: str) -> bool:
     """Undo an unsubscribe. Bounces and complaints stay: only an admin can lift those."""
     row = _row_or_new(org_id, email)
     row.unsubscribed_all = False
-    lifted = suppressions.unsuppress(
-        org_id, email, only_reasons=suppressions.SELF_SERVICE_REASONS
-    )
+    lifted = suppressions.unsuppress(org_id, email, only_reasons=suppressions.SELF_SERVICE_REASONS)
     db.session.flush()
     return lifted
 
 
 def refusal(org_id: uuid.UUID, email: str, category: str, *, is_transactional: bool) -> str | None:
-    """Why this message may not go out now (``None``: it may). Checked right before SMTP."""
+    """Why this message may not go out (``None``: it may), by the rule the sending pipeline
+    applies right before SMTP: bulk mail stops at any suppression or opted-out category;
+    transactional mail a person is waiting for stops only at bounces, complaints and
+    addresses an admin blocked."""
     suppression = suppressions.find(org_id, email)
-    if suppression is not None:  # C6: an address that left gets nothing more, of any kind
+    if suppression is not None and (not is_transactional or suppression.reason != "unsubscribed"):
         return f"suppressed: {suppression.reason}"
     if is_transactional or category not in CATEGORY_KEYS:
         return None

@@ -38,7 +38,9 @@ def normalize(email: str) -> str:
 
 def find(org_id: uuid.UUID, email: str) -> Suppression | None:
     return db.session.scalars(
-        select(Suppression).where(Suppression.org_id == org_id, Suppression.email == normalize(email))
+        select(Suppression).where(
+            Suppression.org_id == org_id, Suppression.email == normalize(email)
+        )
     ).first()
 
 
@@ -93,7 +95,9 @@ def unsuppress(org_id: uuid.UUID, email: str, *, only_reasons: Iterable[str] | N
     return True
 
 
-def search(org_id: uuid.UUID, *, query: str = "", reason: str = "", page: int = 1, per_page: int = 50):
+def search(
+    org_id: uuid.UUID, *, query: str = "", reason: str = "", page: int = 1, per_page: int = 50
+):
     """One page of the list, newest first, and whether there is a next page."""
     statement = select(Suppression).where(Suppression.org_id == org_id)
     if query:

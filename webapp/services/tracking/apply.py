@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, literal_column, or_, update
 
 from webapp.extensions import db
 from webapp.models import Message
@@ -98,21 +98,31 @@ def _update_statuses(fresh: list[dict[str, Any]]) -> None:
         status, column, allowed = TRANSITIONS[kind]
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.status.in_(allowed))
+            .where(table.c.id == bindparam("b_id"), _status_in(table, allowed))
             .values({"status": status, column: bindparam("b_at", type_=UTCDateTime())})
         )
         params = [{"b_id": mid, "b_at": at} for mid, at in sorted(by_type[kind].items())]
         db.session.execute(statement, params)
 
 
+def _status_in(table, statuses: tuple[str, ...]):
+    """``status IN (...)`` written out: executemany cannot expand an IN parameter. The
+    statuses are constants of this module, never input."""
+    return or_(*(table.c.status == literal_column(f"'{status}'") for status in statuses))
+
+
 def webhook_events(fresh: list[dict[str, Any]], messages: dict):
     """``(org_id, outgoing type, data)`` for each fresh event integrations hear about.
 
-    Machine opens and clicks are left out: they are not engagement (P7).
+    Machine opens and clicks are left out: they are not engagement (P7). SMTP outcomes
+    (``source`` "smtp") are left out too: the sending pipeline emits those itself when it
+    records them.
     """
     for event in fresh:
         outgoing = WEBHOOK_TYPES.get(event["type"])
-        if outgoing is None or (event["type"] in ("opened", "clicked") and event.get("is_machine")):
+        if outgoing is None or event.get("source") == "smtp":
+            continue
+        if event["type"] in ("opened", "clicked") and event.get("is_machine"):
             continue
         message = messages[uuid.UUID(event["message_id"])]
         data = {

@@ -53,7 +53,9 @@ class DrainResult:
     batches: int = 0
 
 
-def drain(conn: redis.Redis, *, batch_size: int = 2000, max_batches: int | None = None) -> DrainResult:
+def drain(
+    conn: redis.Redis, *, batch_size: int = 2000, max_batches: int | None = None
+) -> DrainResult:
     """Write waiting events; raises (leaving them in Redis) when the database fails."""
     result = DrainResult()
     lock = conn.lock(LOCK_KEY, timeout=600, blocking=False)

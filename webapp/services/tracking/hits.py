@@ -110,9 +110,7 @@ def _burst_size(conn: redis.Redis, target: ClickTarget) -> int:
     return int(pipe.execute()[2])
 
 
-def record_click(
-    conn: redis.Redis, target: ClickTarget, *, method: str, user_agent: str
-) -> None:
+def record_click(conn: redis.Redis, target: ClickTarget, *, method: str, user_agent: str) -> None:
     try:
         burst = 0 if target.url == HONEYPOT else _burst_size(conn, target)
         since = (utcnow() - target.sent_at).total_seconds() if target.sent_at else None

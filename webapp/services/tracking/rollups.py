@@ -46,7 +46,9 @@ def metrics_for(event: dict[str, Any], state: MessageState) -> list[str]:
     human = not event.get("is_machine")
     name = "opened" if kind == "opened" else "clicked"
     seen_any, seen_human = (
-        (state.any_open, state.human_open) if kind == "opened" else (state.any_click, state.human_click)
+        (state.any_open, state.human_open)
+        if kind == "opened"
+        else (state.any_click, state.human_click)
     )
     metrics = [name, f"{name}_human" if human else f"{name}_machine"]
     if not seen_any:
