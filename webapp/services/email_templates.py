@@ -7,20 +7,26 @@ into the shared brand layout.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import EmailTemplate, TemplateVersion
+from webapp.models import Candidate, EmailTemplate, Job, Organization, TemplateVersion
 from webapp.models.base import utcnow
 from webapp.models.template import TEMPLATE_TYPES
+from webapp.services import audit
 from webapp.services.rendering.mjml import EMAILS_DIR
-from webapp.services.rendering.types import TemplateSource
-from webapp.tenancy import scoped
+from webapp.services.rendering.types import BrandData, RenderResult, TemplateSource
+from webapp.services.rendering.validate import validate
+from webapp.services.rendering.variables import sample_context
+from webapp.tenancy import get_scoped, scoped
 
 BULK_CATEGORIES = ("marketing", "digests", "invitations")
 
@@ -132,3 +138,164 @@ def restore_version(
         user_id=user_id,
         note=f"Restored from version {version.number}",
     )
+
+
+# --- previews -----------------------------------------------------------------------------
+
+MAX_SAMPLE_JSON = 20_000
+
+
+def preview_context(
+    org: Organization,
+    *,
+    candidate_id: str = "",
+    job_id: str = "",
+    sample_json: str = "",
+) -> tuple[dict[str, Any], str]:
+    """Context for a preview: the sample, a real candidate/job of ``org``, or pasted JSON.
+
+    Returns the context and a message for the author when their choice could not be used.
+    """
+    context = sample_context(_org_overrides(org))
+    problem = ""
+    if sample_json.strip():
+        overrides, problem = _parse_sample_json(sample_json)
+        context = sample_context({**_org_overrides(org), **overrides})
+    candidate = get_scoped(Candidate, candidate_id, org) if candidate_id else None
+    job = get_scoped(Job, job_id, org) if job_id else None
+    if candidate is not None:
+        context["candidate"] = _candidate_data(candidate)
+        context["recipient"] = {
+            "email": candidate.email,
+            "name": candidate.full_name,
+            "timezone": candidate.timezone or org.timezone,
+            "locale": candidate.locale or org.locale,
+        }
+    if job is not None:
+        context["job"] = {
+            "title": job.title,
+            "location": job.location,
+            "department": job.department,
+            "attributes": dict(job.attributes or {}),
+        }
+    return context, problem
+
+
+def _org_overrides(org: Organization) -> dict[str, Any]:
+    return {
+        "org": {"name": org.name, "postal_address": org.postal_address or ""},
+        "sender_name": org.sender_name or org.name,
+    }
+
+
+def _candidate_data(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "first_name": candidate.first_name,
+        "last_name": candidate.last_name,
+        "full_name": candidate.full_name,
+        "email": candidate.email,
+        "timezone": candidate.timezone,
+        "locale": candidate.locale,
+        "attributes": dict(candidate.attributes or {}),
+    }
+
+
+def _parse_sample_json(raw: str) -> tuple[dict[str, Any], str]:
+    if len(raw) > MAX_SAMPLE_JSON:
+        return {}, f"The sample JSON is over {MAX_SAMPLE_JSON:,} characters."
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return {}, f"Sample JSON, line {exc.lineno}: {exc.msg}."
+    if not isinstance(data, dict):
+        return {}, 'The sample JSON must be an object, e.g. {"candidate": {"first_name": "Ada"}}.'
+    return data, ""
+
+
+def sample_people(org_id: uuid.UUID, limit: int = 50) -> tuple[list[Candidate], list[Job]]:
+    """Candidates and jobs the preview can use as sample data (most recent first)."""
+    candidates = db.session.scalars(
+        scoped(select(Candidate), org_id)
+        .where(Candidate.erased_at.is_(None))
+        .order_by(Candidate.created_at.desc())
+        .limit(limit)
+    )
+    jobs = db.session.scalars(
+        scoped(select(Job), org_id).order_by(Job.created_at.desc()).limit(limit)
+    )
+    return list(candidates), list(jobs)
+
+
+# --- saving, restoring, comparing ----------------------------------------------------------
+
+
+@dataclass
+class TemplateDraft:
+    name: str
+    template_type: str
+    category: str
+    source: TemplateSource
+    note: str = ""
+
+
+def save_template(
+    org: Organization,
+    template: EmailTemplate | None,
+    draft: TemplateDraft,
+    *,
+    user_id: uuid.UUID | None,
+    actor_label: str,
+) -> tuple[EmailTemplate | None, RenderResult]:
+    """Validate ``draft``; when it is clean, store it as a new version (and the template)."""
+    result = validate(draft.source, BrandData.from_org(org), category=draft.category)
+    if result.errors:
+        return None, result
+    action = "template.update"
+    if template is None:
+        template = create_template(
+            org.id, name=draft.name, template_type=draft.template_type, category=draft.category
+        )
+        action = "template.create"
+    template.name, template.type, template.category = (
+        draft.name,
+        draft.template_type,
+        draft.category,
+    )
+    version = add_version(template, draft.source, user_id=user_id, note=draft.note)
+    audit.record(
+        org.id,
+        action,
+        actor_user_id=user_id,
+        actor_label=actor_label,
+        target_type="template",
+        target_id=template.id,
+        details={"name": template.name, "version": version.number},
+    )
+    return template, result
+
+
+def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, list[str]]]:
+    """Unified diffs, field by field, of two versions (fields that did not change are left out)."""
+    fields = (("Subject", "subject"), ("Preheader", "preheader"), ("MJML body", "body_mjml"),
+              ("Text version", "body_text"))  # fmt: skip
+    changes = []
+    for label, attribute in fields:
+        before = (getattr(old, attribute) or "").splitlines()
+        after = (getattr(new, attribute) or "").splitlines()
+        if before != after:
+            lines = difflib.unified_diff(
+                before, after, f"version {old.number}", f"version {new.number}", lineterm=""
+            )
+            changes.append((label, list(lines)))
+    return changes
+
+
+def version_authors(template: EmailTemplate) -> dict[uuid.UUID, str]:
+    """Who wrote each version (name or address), for the history page."""
+    from webapp.models import User
+
+    ids = {v.created_by_id for v in list_versions(template) if v.created_by_id}
+    if not ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(ids)))
+    return {user.id: user.name or user.email for user in users}

@@ -1,11 +1,226 @@
-from flask import render_template
+"""Template studio: the list, the split-view editor with live preview, versions, test sends.
 
-from webapp.current import guard_blueprint
+Views stay thin: they load and authorize, read the form, call one service and render.
+Viewers can look at everything; editors and above can change templates (guard below).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.current import guard_blueprint, has_role
+from webapp.extensions import db
+from webapp.models import EmailTemplate, Role, TemplateVersion
+from webapp.services import audit, outbox
+from webapp.services import email_templates as studio
+from webapp.services.rendering import BrandData, TemplateSource
+from webapp.services.rendering.validate import validate
+from webapp.services.rendering.variables import FILTER_DOCS, VARIABLES
 from webapp.templates_studio import bp
+from webapp.templates_studio.forms import CATEGORY_LABELS, TYPE_LABELS, TemplateForm
+from webapp.tenancy import get_or_404
 
-guard_blueprint(bp)
+guard_blueprint(bp, read=Role.VIEWER, write=Role.EDITOR)
 
 
 @bp.get("/")
 def index():
-    return render_template("shared/placeholder.html", title="Templates")
+    templates = studio.list_templates(g.org.id)
+    overridden = {t.type for t in templates if t.current_version_id}
+    defaults = [studio.system_default(t) for t in TYPE_LABELS if t != "custom"]
+    return render_template(
+        "templates_studio/index.html",
+        templates=templates,
+        defaults=defaults,
+        overridden=overridden,
+        type_labels=TYPE_LABELS,
+        category_labels=CATEGORY_LABELS,
+    )
+
+
+@bp.get("/new")
+def new():
+    default = studio.system_default(request.args.get("type", "custom"))
+    form = TemplateForm(
+        data={
+            "name": default.name if default.type != "custom" else "",
+            "type": default.type,
+            "category": default.category,
+            "subject": default.source.subject,
+            "preheader": default.source.preheader,
+            "body_mjml": default.source.body_mjml,
+        }
+    )
+    return _editor(form, template=None)
+
+
+@bp.post("/")
+def create():
+    return _save(template=None)
+
+
+@bp.get("/<template_id>")
+def edit(template_id):
+    template = get_or_404(EmailTemplate, template_id, g.org)
+    version = template.current_version
+    form = TemplateForm(obj=template)
+    if version is not None and not form.is_submitted():
+        for name in ("subject", "preheader", "body_mjml", "body_text"):
+            getattr(form, name).data = getattr(version, name)
+    return _editor(form, template=template)
+
+
+@bp.post("/<template_id>")
+def update(template_id):
+    return _save(template=get_or_404(EmailTemplate, template_id, g.org))
+
+
+def _draft(form: TemplateForm) -> studio.TemplateDraft:
+    source = TemplateSource(
+        subject=form.subject.data or "",
+        preheader=form.preheader.data or "",
+        body_mjml=(form.body_mjml.data or "").replace("\r\n", "\n"),
+        body_text=(form.body_text.data or "").replace("\r\n", "\n"),
+    )
+    return studio.TemplateDraft(
+        name=(form.name.data or "").strip(),
+        template_type=form.type.data,
+        category=form.category.data,
+        source=source,
+        note=form.note.data or "",
+    )
+
+
+def _save(template: EmailTemplate | None):
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _editor(form, template=template), 422
+    saved, result = studio.save_template(
+        g.org,
+        template,
+        _draft(form),
+        user_id=current_user.id,
+        actor_label=current_user.email,
+    )
+    if saved is None:
+        return _editor(form, template=template, errors=result.errors), 422
+    db.session.commit()
+    version = saved.current_version
+    flash(f"Saved “{saved.name}” as version {version.number}.", "success")
+    return redirect(url_for("templates_studio.edit", template_id=saved.id))
+
+
+def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
+    candidates, jobs = studio.sample_people(g.org.id)
+    return render_template(
+        "templates_studio/edit.html",
+        form=form,
+        template=template,
+        errors=errors or [],
+        candidates=candidates,
+        jobs=jobs,
+        variables=VARIABLES,
+        filters=FILTER_DOCS,
+        can_edit=has_role(Role.EDITOR),
+    )
+
+
+@bp.post("/preview")
+def preview():
+    """The live preview: the unsaved source through the same render as sending."""
+    form = request.form
+    source = TemplateSource(
+        subject=form.get("subject", ""),
+        preheader=form.get("preheader", ""),
+        body_mjml=form.get("body_mjml", "").replace("\r\n", "\n"),
+        body_text=form.get("body_text", "").replace("\r\n", "\n"),
+    )
+    context, sample_problem = studio.preview_context(
+        g.org,
+        candidate_id=form.get("candidate_id", ""),
+        job_id=form.get("job_id", ""),
+        sample_json=form.get("sample_json", ""),
+    )
+    category = form.get("category", "invitations")
+    result = validate(source, BrandData.from_org(g.org), category=category, context=context)
+    return render_template(
+        "templates_studio/_preview.html", result=result, sample_problem=sample_problem
+    )
+
+
+@bp.get("/<template_id>/versions")
+def versions(template_id):
+    template = get_or_404(EmailTemplate, template_id, g.org)
+    return render_template(
+        "templates_studio/versions.html",
+        template=template,
+        versions=studio.list_versions(template),
+        authors=studio.version_authors(template),
+    )
+
+
+@bp.get("/<template_id>/diff")
+def diff(template_id):
+    template = get_or_404(EmailTemplate, template_id, g.org)
+    old = _version_of(template, request.args.get("a"))
+    new = _version_of(template, request.args.get("b"))
+    if old.number > new.number:
+        old, new = new, old
+    return render_template(
+        "templates_studio/diff.html",
+        template=template,
+        old=old,
+        new=new,
+        changes=studio.version_diff(old, new),
+        versions=studio.list_versions(template),
+    )
+
+
+def _version_of(template: EmailTemplate, version_id) -> TemplateVersion:
+    version = get_or_404(TemplateVersion, version_id, g.org)
+    if version.template_id != template.id:
+        abort(404)
+    return version
+
+
+@bp.post("/<template_id>/versions/<version_id>/restore")
+def restore(template_id, version_id):
+    template = get_or_404(EmailTemplate, template_id, g.org)
+    old = _version_of(template, version_id)
+    version = studio.restore_version(template, old, user_id=current_user.id)
+    audit.record(
+        g.org.id,
+        "template.restore",
+        actor_user_id=current_user.id,
+        actor_label=current_user.email,
+        target_type="template",
+        target_id=template.id,
+        details={"restored": old.number, "version": version.number},
+    )
+    db.session.commit()
+    flash(f"Version {old.number} restored as version {version.number}.", "success")
+    return redirect(url_for("templates_studio.edit", template_id=template.id))
+
+
+@bp.post("/<template_id>/test")
+def send_test(template_id):
+    """Send the current version to the signed-in user through the real sending path."""
+    template = get_or_404(EmailTemplate, template_id, g.org)
+    if template.current_version_id is None:
+        abort(404)
+    context, _ = studio.preview_context(g.org)
+    outbox.create_message(
+        g.org.id,
+        to_email=current_user.email,
+        to_name=current_user.name or "",
+        template_id=template.id,
+        template_version_id=template.current_version_id,
+        context=context,
+        category="transactional",
+        is_transactional=True,
+        kind=template.type,
+    )
+    db.session.commit()
+    flash(f"Test email on its way to {current_user.email}.", "success")
+    return redirect(url_for("templates_studio.edit", template_id=template.id))

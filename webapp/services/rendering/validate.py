@@ -101,6 +101,36 @@ def structure_errors(body: str) -> list[RenderError]:
     return errors
 
 
+BLOCK_TAG = re.compile(
+    r"\{%-?\s*(end)?(if|for|macro|call|filter|set|with|block|raw)\b(.*?)-?%\}", re.S
+)
+
+
+def body_syntax_errors(body: str) -> list[RenderError]:
+    """Jinja syntax errors of the body alone, so lines are the author's own."""
+    try:
+        environment(strict=True).parse(body)
+    except TemplateSyntaxError as exc:
+        line = exc.lineno
+        if (exc.message or "").startswith("Unexpected end of template"):
+            line = _unclosed_block_line(body) or line
+        return [RenderError(line, exc.message or str(exc), "syntax")]
+    return []
+
+
+def _unclosed_block_line(body: str) -> int | None:
+    stack: list[tuple[str, int]] = []
+    for match in BLOCK_TAG.finditer(body):
+        end, name, rest = match.group(1), match.group(2), match.group(3)
+        if name == "set" and "=" in rest:
+            continue  # {% set x = … %} has no end tag
+        if end and stack and stack[-1][0] == name:
+            stack.pop()
+        elif not end:
+            stack.append((name, _line(body, match.start())))
+    return stack[-1][1] if stack else None
+
+
 def unknown_variables(source: TemplateSource) -> list[RenderError]:
     errors = []
     env = environment(strict=True)
@@ -135,7 +165,9 @@ def validate(
     errors = _static_errors(source, category)
     compiled = compile_template(source, brand)
     if compiled.errors:
-        return _result(errors + compiled.errors)
+        body_reported = any(e.kind == "syntax" and e.line for e in errors)
+        later = [e for e in compiled.errors if not (body_reported and _is_body_syntax(e))]
+        return _result(errors + later)
     result = render_compiled(compiled, context or sample_context(), strict=True)
     result.errors = _dedupe(errors + _new_findings(errors, result.errors))
     if not mjml_step.is_document(source.body_mjml) and category in UNSUBSCRIBE_CATEGORIES:
@@ -149,7 +181,7 @@ def _static_errors(source: TemplateSource, category: str) -> list[RenderError]:
     )
     if total > MAX_SOURCE_CHARS:
         return [RenderError(None, f"The template is over {MAX_SOURCE_CHARS:,} characters.", "size")]
-    errors = structure_errors(source.body_mjml)
+    errors = structure_errors(source.body_mjml) + body_syntax_errors(source.body_mjml)
     errors += [
         RenderError(line, f"Link “{url[:80]}” is not allowed: use https://, mailto: or a "
                     "placeholder such as {{ invite_url }}.", "link")
@@ -163,6 +195,11 @@ def _static_errors(source: TemplateSource, category: str) -> list[RenderError]:
         errors.append(RenderError(None, f"Templates in the “{category}” category must contain "
                                   "{{ unsubscribe_url }} (CAN-SPAM).", "link"))  # fmt: skip
     return errors
+
+
+def _is_body_syntax(error: RenderError) -> bool:
+    labels = ("Subject:", "Preheader:", "Text version:")
+    return error.kind == "syntax" and not error.message.startswith(labels)
 
 
 def _new_findings(static: list[RenderError], runtime: list[RenderError]) -> list[RenderError]:

@@ -1,0 +1,56 @@
+"""Forms of the template studio."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.formkit import choices
+from webapp.models.template import CATEGORIES, TEMPLATE_TYPES
+
+TYPE_LABELS = {
+    "invitation": "Interview invitation",
+    "reminder_24h": "Reminder, 24 hours before",
+    "reminder_2h": "Reminder, 2 hours before",
+    "reschedule": "Reschedule",
+    "cancellation": "Cancellation",
+    "follow_up": "Follow-up / feedback request",
+    "digest": "Daily digest",
+    "custom": "Custom",
+}
+CATEGORY_LABELS = {
+    "invitations": "Invitations",
+    "reminders": "Reminders",
+    "updates": "Interview updates",
+    "digests": "Digests",
+    "marketing": "Marketing / news",
+    "transactional": "Transactional (cannot be unsubscribed)",
+}
+
+
+class TemplateForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    type = SelectField(
+        "Type",
+        choices=choices((t, TYPE_LABELS[t]) for t in TEMPLATE_TYPES),
+        description="Messages of this type use this template instead of the system default.",
+    )
+    category = SelectField(
+        "Category",
+        choices=choices((c, CATEGORY_LABELS[c]) for c in CATEGORIES),
+        description="Recipients choose which categories they receive on their preference page.",
+    )
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=500)])
+    preheader = StringField(
+        "Preheader",
+        validators=[Optional(), Length(max=300)],
+        description="The grey line inboxes show after the subject.",
+    )
+    body_mjml = TextAreaField("MJML body", validators=[DataRequired(), Length(max=200_000)])
+    body_text = TextAreaField(
+        "Text version (optional)",
+        validators=[Optional(), Length(max=100_000)],
+        description="Leave empty to derive the text version from the HTML.",
+    )
+    note = StringField("Note for this version", validators=[Optional(), Length(max=500)])
