@@ -1,11 +1,140 @@
-from flask import render_template
+"""Messages: the list with filters, the detail page with its timeline and rendered email, and
+the failed messages (dead letters) with retry and cancel."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
 
 from webapp.current import guard_blueprint
+from webapp.extensions import db
 from webapp.messages import bp
+from webapp.messages.forms import STATUS_CHOICES, parse_filters
+from webapp.models import Campaign, EmailTemplate, Message, MessageEvent
+from webapp.services.sending import actions
+from webapp.services.sending.content import ComposeError, compose
+from webapp.tenancy import get_or_404, scoped
 
 guard_blueprint(bp)
+PER_PAGE = 50
+PREVIEW_CSP = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _choices():
+    campaigns = db.session.execute(
+        scoped(select(Campaign.id, Campaign.name), g.org, Campaign).order_by(Campaign.name)
+    ).all()
+    templates = db.session.execute(
+        scoped(select(EmailTemplate.id, EmailTemplate.name), g.org, EmailTemplate).order_by(
+            EmailTemplate.name
+        )
+    ).all()
+    return campaigns, templates
+
+
+def _list(template: str, *, status: str | None = None):
+    form = parse_filters(request.args, g.org.timezone, status=status)
+    rows, has_next = [], False
+    if not form.errors:
+        rows, has_next = actions.search(g.org.id, form.filters, page=_page(), per_page=PER_PAGE)
+    campaigns, templates = _choices()
+    return render_template(
+        template,
+        form=form,
+        rows=rows,
+        has_next=has_next,
+        page=_page(),
+        status_choices=STATUS_CHOICES,
+        campaigns=campaigns,
+        templates=templates,
+        total=None if form.errors else actions.count(g.org.id, form.filters),
+    )
 
 
 @bp.get("/")
 def index():
-    return render_template("shared/placeholder.html", title="Messages")
+    return _list("messages/index.html")
+
+
+@bp.get("/failed")
+def failed():
+    return _list("messages/failed.html", status=request.args.get("status") or "dead")
+
+
+@bp.get("/<uuid:message_id>")
+def show(message_id):
+    message = get_or_404(Message, message_id, g.org)
+    events = db.session.scalars(
+        scoped(select(MessageEvent), g.org)
+        .where(MessageEvent.message_id == message.id)
+        .order_by(MessageEvent.occurred_at)
+    ).all()
+    timeline = sorted(
+        [("attempt", a.attempted_at, a) for a in message.attempts_log]
+        + [("event", e.occurred_at, e) for e in events],
+        key=lambda item: item[1],
+    )
+    return render_template("messages/show.html", message=message, timeline=timeline)
+
+
+@bp.get("/<uuid:message_id>/preview")
+def preview(message_id):
+    """The email's HTML, served to a sandboxed iframe: no scripts, no same-origin (T5)."""
+    message = get_or_404(Message, message_id, g.org)
+    try:
+        html = compose(message, g.org).html or "<p>(This email has no HTML part.)</p>"
+    except ComposeError as exc:
+        html = str(Markup("<p>This email cannot be shown: {}</p>").format(str(exc)))
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": PREVIEW_CSP,
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    return html, 200, headers
+
+
+def _back(message: Message):
+    """Where to go after an action: the page the form came from (a local path), else detail."""
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target)
+    return redirect(url_for("messages.show", message_id=message.id))
+
+
+@bp.post("/<uuid:message_id>/retry")
+def retry(message_id):
+    message = get_or_404(Message, message_id, g.org)
+    if actions.retry_message(message):
+        db.session.commit()
+        flash("The message is queued and will be sent again within seconds.", "success")
+    else:
+        flash(f"A {message.status} message cannot be retried.", "error")
+    return _back(message)
+
+
+@bp.post("/<uuid:message_id>/cancel")
+def cancel(message_id):
+    message = get_or_404(Message, message_id, g.org)
+    if actions.cancel_message(message):
+        db.session.commit()
+        flash("The message was canceled and will not be sent.", "success")
+    else:
+        flash(f"A {message.status} message cannot be canceled any more.", "error")
+    return _back(message)
+
+
+@bp.post("/failed/retry")
+def retry_all():
+    form = parse_filters(request.form, g.org.timezone)
+    if form.errors:
+        abort(400)
+    count = actions.retry_failed(g.org.id, form.filters)
+    db.session.commit()
+    flash(f"{count} message(s) queued to be sent again.", "success")
+    args = {k: v for k, v in form.values.items() if v}
+    return redirect(url_for("messages.failed", **args))

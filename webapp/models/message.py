@@ -104,6 +104,8 @@ class Message(IdMixin, TenantMixin, TimestampMixin, Base):
     machine_open_count: Mapped[int] = mapped_column(Integer, default=0)
     machine_click_count: Mapped[int] = mapped_column(Integer, default=0)
     links: Mapped[list] = mapped_column(default=list)  # tracked URLs in the message, by index
+    # a manual retry (dashboard, API) starts a fresh retry budget from here (REQUIREMENTS S5)
+    retried_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     attempts_log: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="message", order_by="DeliveryAttempt.attempted_at"

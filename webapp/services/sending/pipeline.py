@@ -99,7 +99,7 @@ def _outgoing(message: Message) -> Outgoing:
         to_email=message.to_email,
         is_transactional=message.is_transactional,
         attempts=message.attempts,
-        created_at=message.created_at,
+        budget_started_at=message.retried_at or message.created_at,
         campaign_id=message.campaign_id,
     )
 

@@ -38,7 +38,7 @@ class Outgoing:
     to_email: str
     is_transactional: bool
     attempts: int
-    created_at: datetime
+    budget_started_at: datetime  # the retry budget counts from here (S5)
     campaign_id: uuid.UUID | None
     message_id_header: str = ""
     subject: str = ""
@@ -160,7 +160,7 @@ class Recorder:
     def _may_retry(self, item: Outgoing, now: datetime) -> bool:
         return outcomes.budget_left(
             attempts=item.attempts,
-            created_at=item.created_at,
+            created_at=item.budget_started_at,
             now=now,
             max_attempts=self.settings.retry_max_attempts,
             max_age_hours=self.settings.retry_max_age_hours,
@@ -201,7 +201,8 @@ class Recorder:
     def should_flush(self) -> bool:
         if not self.updates:
             return False
-        return len(self.updates) >= FLUSH_EVERY or time.monotonic() - self.flushed_at > FLUSH_SECONDS
+        overdue = time.monotonic() - self.flushed_at > FLUSH_SECONDS
+        return len(self.updates) >= FLUSH_EVERY or overdue
 
     def flush(self) -> None:
         """Write everything recorded so far and commit."""
