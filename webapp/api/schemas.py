@@ -202,6 +202,7 @@ PREFERENCE = {
     "properties": {
         "email": {"type": "string"},
         "opted_out_categories": {"type": "array", "items": {"type": "string"}},
+        "subscribed_categories": {"type": "array", "items": {"type": "string"}},
         "unsubscribed_all": {"type": "boolean"},
         "digest_frequency": {"type": "string"},
     },
@@ -222,7 +223,43 @@ WEBHOOK_ENDPOINT = {
     },
 }
 
+CAMPAIGN = {
+    "type": "object",
+    "required": ["id", "name", "status", "total_recipients", "created_at"],
+    "properties": {
+        "id": UUID,
+        "name": {"type": "string"},
+        "status": {"type": "string"},
+        "category": {"type": "string"},
+        "job_id": NULLABLE_UUID,
+        "shortlist_id": NULLABLE_UUID,
+        "template_id": NULLABLE_UUID,
+        "template_version_id": NULLABLE_UUID,
+        "schedule_mode": {"type": "string"},
+        "send_at": NULLABLE_DATETIME,
+        "local_time": {"type": "string"},
+        "total_recipients": {"type": "integer"},
+        "created_at": DATETIME,
+        "started_at": NULLABLE_DATETIME,
+        "completed_at": NULLABLE_DATETIME,
+        "canceled_at": NULLABLE_DATETIME,
+        "progress": {
+            "type": "object",
+            "description": "message counts by status, and the pace of sending",
+            "properties": {
+                "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "total": {"type": "integer"},
+                "done": {"type": "integer"},
+                "percent": {"type": "integer"},
+                "sent_last_minute": {"type": "integer"},
+                "eta_seconds": {"type": ["integer", "null"]},
+            },
+        },
+    },
+}
+
 COMPONENTS: dict[str, dict] = {
+    "Campaign": CAMPAIGN,
     "Problem": PROBLEM,
     "Message": MESSAGE,
     "Candidate": CANDIDATE,

@@ -144,3 +144,34 @@ def webhook_endpoint(row, secret: str | None = None) -> dict[str, Any]:
     if secret is not None:
         data["secret"] = secret
     return data
+
+
+def campaign(row, progress=None) -> dict[str, Any]:
+    data = {
+        "id": str(row.id),
+        "name": row.name,
+        "status": row.status,
+        "category": row.category,
+        "job_id": uid(row.job_id),
+        "shortlist_id": uid(row.shortlist_id),
+        "template_id": uid(row.template_id),
+        "template_version_id": uid(row.template_version_id),
+        "schedule_mode": row.schedule_mode,
+        "send_at": iso(row.send_at),
+        "local_time": row.local_time or "",
+        "total_recipients": row.total_recipients or 0,
+        "created_at": iso(row.created_at),
+        "started_at": iso(row.started_at),
+        "completed_at": iso(row.completed_at),
+        "canceled_at": iso(row.canceled_at),
+    }
+    if progress is not None:
+        data["progress"] = {
+            "counts": {str(key): int(value) for key, value in progress.counts.items()},
+            "total": progress.total,
+            "done": progress.done,
+            "percent": progress.percent,
+            "sent_last_minute": int(progress.rate_per_minute),
+            "eta_seconds": progress.eta_seconds,
+        }
+    return data
