@@ -175,9 +175,9 @@ class HeraldCollector(Collector):
             hooks.add_metric([reason], int(value))
         yield hooks
         tracking = CounterMetricFamily(
-            "herald_tracking_events", "Tracking events stored", labels=["type", "source"]
+            "herald_tracking_events", "Tracking events stored", labels=["type", "actor"]
         )
         for field, value in sorted(_hash(self.conn, _TRACKING).items()):
-            kind, _, source = field.partition("|")
-            tracking.add_metric([kind, source], int(value))
+            kind, _, actor = field.partition("|")
+            tracking.add_metric([kind, actor], int(value))
         yield tracking
