@@ -96,3 +96,18 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setupEditor);
   else setupEditor();
 })();
+
+// Brand settings: keep each colour picker and its text field in step.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-colour-for]")) {
+      var text = document.getElementById(el.getAttribute("data-colour-for"));
+      text.value = el.value;
+    } else if (el.matches && el.matches(".colour-field input[type=text]") && /^#[0-9a-fA-F]{6}$/.test(el.value)) {
+      var picker = el.parentNode.querySelector("[data-colour-for]");
+      if (picker) picker.value = el.value;
+    }
+  });
+})();

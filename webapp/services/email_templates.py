@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Candidate, EmailTemplate, Job, Organization, TemplateVersion
+from webapp.models import Brand, Candidate, EmailTemplate, Job, Organization, TemplateVersion
 from webapp.models.base import utcnow
 from webapp.models.template import TEMPLATE_TYPES
 from webapp.services import audit
@@ -299,3 +299,37 @@ def version_authors(template: EmailTemplate) -> dict[uuid.UUID, str]:
         return {}
     users = db.session.scalars(select(User).where(User.id.in_(ids)))
     return {user.id: user.name or user.email for user in users}
+
+
+# --- brand ----------------------------------------------------------------------------------
+
+BRAND_FIELDS = (
+    "logo_url", "primary_color", "text_color", "background_color", "font_family", "footer_text",
+)  # fmt: skip
+
+
+def update_brand(
+    org: Organization, values: dict[str, Any], *, user_id: uuid.UUID | None, actor_label: str
+) -> Brand:
+    """Apply brand values (and the organization's postal address / sender name); a new brand
+    revision makes every compiled template pick the change up."""
+    brand = org.brand or Brand(org_id=org.id, revision=0)
+    if org.brand is None:
+        db.session.add(brand)
+        org.brand = brand
+    for name in BRAND_FIELDS:
+        setattr(brand, name, values[name])
+    org.postal_address = values["postal_address"]
+    org.sender_name = values["sender_name"]
+    brand.revision = (brand.revision or 0) + 1
+    audit.record(
+        org.id,
+        "brand.update",
+        actor_user_id=user_id,
+        actor_label=actor_label,
+        target_type="brand",
+        target_id=org.id,
+        details={"revision": brand.revision},
+    )
+    db.session.flush()
+    return brand
