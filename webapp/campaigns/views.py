@@ -1,21 +1,108 @@
-from flask import render_template
+"""Campaign pages: the list, the live progress page and its controls."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from webapp.campaigns import bp
 from webapp.current import guard_blueprint
+from webapp.extensions import db
+from webapp.htmx import is_htmx
+from webapp.models import Campaign, CampaignStatus, EmailTemplate, Job
+from webapp.services import campaign_run, campaigns
+from webapp.tenancy import get_or_404, get_scoped
 
 guard_blueprint(bp)
+
+STATE_ORDER = (
+    "scheduled",
+    "queued",
+    "sending",
+    "deferred",
+    "paused",
+    "sent",
+    "delivered",
+    "bounced",
+    "complained",
+    "failed",
+    "unknown",
+    "suppressed",
+    "canceled",
+)
 
 
 @bp.get("/")
 def index():
-    return render_template("shared/placeholder.html", title="Campaigns")
+    page = campaigns.list_campaigns(g.org.id, request.args.get("page", 1, type=int) or 1)
+    progress = {c.id: campaign_run.progress(c) for c in page.items}
+    return render_template("campaigns/index.html", result=page, progress=progress)
 
 
-@bp.get("/new")
-def new():
-    return render_template("shared/placeholder.html", title="New campaign")
+def _actor() -> dict:
+    return {"actor_user_id": current_user.id, "actor_label": current_user.email}
 
 
 @bp.get("/<uuid:campaign_id>")
 def show(campaign_id):
-    return render_template("shared/placeholder.html", title="Campaign")
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    if campaign.status == CampaignStatus.DRAFT.value:
+        return redirect(url_for("campaigns.audience", campaign_id=campaign.id))
+    if campaign_run.refresh_status(campaign):
+        db.session.commit()
+    status_filter = request.args.get("status", "")
+    context = {
+        "campaign": campaign,
+        "p": campaign_run.progress(campaign),
+        "states": STATE_ORDER,
+        "job": get_scoped(Job, campaign.job_id, g.org) if campaign.job_id else None,
+        "template": get_scoped(EmailTemplate, campaign.template_id, g.org)
+        if campaign.template_id
+        else None,
+        "recipients": campaign_run.recipients(
+            campaign, status=status_filter, page=request.args.get("page", 1, type=int) or 1
+        ),
+        "status_filter": status_filter,
+    }
+    if is_htmx() and request.args.get("fragment") == "progress":
+        return render_template("campaigns/_progress.html", **context)
+    return render_template("campaigns/show.html", **context)
+
+
+@bp.post("/<uuid:campaign_id>/pause")
+def pause(campaign_id):
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    if campaign_run.pause(campaign, **_actor()):
+        db.session.commit()
+        flash("Campaign paused: nothing more is sent until you resume it.", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/<uuid:campaign_id>/resume")
+def resume(campaign_id):
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    if campaign_run.resume(campaign, **_actor()):
+        db.session.commit()
+        flash("Campaign resumed.", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/<uuid:campaign_id>/cancel")
+def cancel(campaign_id):
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    canceled = campaign_run.cancel(campaign, **_actor())
+    db.session.commit()
+    flash(f"Campaign canceled; {canceled} unsent message(s) will not be sent.", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/<uuid:campaign_id>/resend-failed")
+def resend_failed(campaign_id):
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    count = campaign_run.resend_failed(campaign, **_actor())
+    db.session.commit()
+    flash(f"{count} failed message(s) will be sent again.", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+from webapp.campaigns import wizard  # noqa: E402,F401  the wizard's routes on ``bp``

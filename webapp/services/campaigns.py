@@ -341,3 +341,36 @@ def org_templates(org_id: uuid.UUID) -> list[EmailTemplate]:
         .order_by(EmailTemplate.name)
     )
     return list(db.session.scalars(statement))
+
+
+def preview(
+    org: Organization, campaign: Campaign, template: EmailTemplate, person: Candidate | None
+):
+    """Render ``template`` for one chosen recipient (or the first one) with the send's data."""
+    from webapp.services.rendering import BrandData, RenderResult, TemplateSource, render
+
+    version = (
+        db.session.get(TemplateVersion, template.current_version_id)
+        if template.current_version_id
+        else None
+    )
+    if version is None:
+        return RenderResult("", "", "", "", warnings=["This template has no saved version yet."])
+    if person is None:
+        audience = load_audience(org.id, campaign)
+        person = audience[0] if audience else None
+    entry = _entries_by_candidate(org.id, campaign).get(person.id) if person else None
+    job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
+    context = recipient_context(org, person, entry, job) if person else {}
+    return render(
+        TemplateSource.from_version(version), BrandData.from_org(org), preview_context(org, context)
+    )
+
+
+def drop_missing_data(org: Organization, campaign: Campaign) -> int:
+    """Leave out recipients whose data the template lacks; returns how many were left out."""
+    missing = {str(candidate.id) for candidate, _ in review(org, campaign).missing_data}
+    campaign.candidate_ids = [i for i in campaign.candidate_ids if i not in missing]
+    campaign.total_recipients = len(campaign.candidate_ids)
+    db.session.flush()
+    return len(missing)

@@ -184,3 +184,16 @@ def job_context(job: Job | None) -> dict[str, Any]:
     if job is None:
         return {"title": "", "location": "", "department": ""}
     return {"title": job.title, "location": job.location, "department": job.department}
+
+
+def candidate_shortlists(org_id: uuid.UUID, candidate_id: uuid.UUID) -> list[tuple[Any, Any, Any]]:
+    """(entry, shortlist, job) for every shortlist the candidate is on."""
+    from webapp.models import Shortlist
+
+    statement = (
+        scoped(select(ShortlistEntry, Shortlist, Job), org_id, ShortlistEntry)
+        .join(Shortlist, Shortlist.id == ShortlistEntry.shortlist_id)
+        .join(Job, Job.id == Shortlist.job_id)
+        .where(ShortlistEntry.candidate_id == candidate_id)
+    )
+    return [tuple(row) for row in db.session.execute(statement)]

@@ -121,3 +121,17 @@ def validate_window(window: dict) -> list[str]:
     if not window.get("days"):
         problems.append("Pick at least one day for the send window.")
     return problems
+
+
+def parse_local_datetime(value: str, tz_name: str) -> datetime:
+    """``"2026-03-29T09:00"`` (or with a space) on the wall clock of ``tz_name`` → UTC."""
+    naive = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    return local_to_utc(naive.date(), naive.time(), zone(tz_name))
+
+
+def format_local(value: datetime | None, tz_name: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(zone(tz_name)).strftime(fmt)

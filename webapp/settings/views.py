@@ -161,4 +161,6 @@ def remove_member(membership_id):
 # Further settings pages register their routes on ``bp`` when imported.
 from webapp.settings import api_keys  # noqa: E402,F401
 from webapp.settings import audit  # noqa: E402,F401
+from webapp.settings import triggers  # noqa: E402,F401
 from webapp.settings import brand  # noqa: E402,F401
+from webapp.settings import relays  # noqa: E402,F401

@@ -1,0 +1,131 @@
+"""CSV import pages: upload → column mapping → progress and validation report."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.after_commit import after_commit
+from webapp.audience import bp
+from webapp.extensions import db
+from webapp.htmx import is_htmx
+from webapp.models import ImportRun, Shortlist
+from webapp.services import csv_import
+from webapp.tenancy import get_or_404
+
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+
+
+@bp.get("/imports/new")
+def new_import():
+    shortlist = _shortlist(request.args.get("shortlist"))
+    return render_template("audience/import_new.html", shortlist=shortlist, error="")
+
+
+def _shortlist(raw):
+    return get_or_404(Shortlist, raw, g.org) if raw else None
+
+
+@bp.post("/imports")
+def create_import():
+    shortlist = _shortlist(request.form.get("shortlist_id"))
+    upload = request.files.get("file")
+    error = ""
+    if upload is None or not upload.filename:
+        error = "Choose a CSV file to upload."
+    else:
+        raw = upload.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text, error = (
+                "",
+                "The file is not UTF-8 text. Export it from your spreadsheet as CSV UTF-8.",
+            )
+        if len(raw) > MAX_UPLOAD_BYTES:
+            error = "The file is larger than 40 MB; split it into smaller files."
+        elif not error and not csv_import.read_csv(text)[0]:
+            error = "The file is empty."
+    if error:
+        return render_template("audience/import_new.html", shortlist=shortlist, error=error), 422
+    headers, _ = csv_import.read_csv(text)
+    run = csv_import.start_import(
+        g.org.id,
+        filename=upload.filename,
+        source=text,
+        mapping=csv_import.guess_mapping(headers),
+        shortlist_id=shortlist.id if shortlist else None,
+        created_by_id=current_user.id,
+    )
+    run.status = "mapping"
+    db.session.commit()
+    return redirect(url_for("audience.map_import", run_id=run.id))
+
+
+@bp.route("/imports/<uuid:run_id>/map", methods=["GET", "POST"])
+def map_import(run_id):
+    run = get_or_404(ImportRun, run_id, g.org)
+    if run.status != "mapping":
+        return redirect(url_for("audience.show_import", run_id=run.id))
+    headers, rows = csv_import.read_csv(run.source)
+    preview = [row for _, row in zip(range(5), rows, strict=False)]
+    error = ""
+    if request.method == "POST":
+        mapping = {f: request.form.get(f, "") for f in csv_import.FIELDS if request.form.get(f)}
+        mapping["attributes"] = [c for c in request.form.getlist("attributes") if c in headers]
+        if "email" not in mapping:
+            error = "Choose the column that holds the email address."
+        else:
+            _start(run, mapping)
+            return redirect(url_for("audience.show_import", run_id=run.id))
+        run.mapping = mapping
+    return render_template(
+        "audience/import_map.html",
+        run=run,
+        headers=headers,
+        preview=preview,
+        error=error,
+        fields=csv_import.FIELD_LABELS,
+    ), (422 if error else 200)
+
+
+def _start(run: ImportRun, mapping: dict) -> None:
+    from jobs.imports import enqueue_import, run_import
+
+    run.mapping = mapping
+    run.status = "pending"
+    if run.total_rows > csv_import.INLINE_MAX_ROWS:
+        after_commit(enqueue_import, run.id)
+        db.session.commit()
+    else:
+        db.session.commit()
+        run_import(run.id)
+
+
+@bp.get("/imports/<uuid:run_id>")
+def show_import(run_id):
+    run = get_or_404(ImportRun, run_id, g.org)
+    template = "audience/_import_progress.html" if is_htmx() else "audience/import_show.html"
+    return render_template(template, run=run, rejected=run.rejected[:200])
+
+
+@bp.post("/imports/<uuid:run_id>/cancel")
+def cancel_import(run_id):
+    run = get_or_404(ImportRun, run_id, g.org)
+    if run.status in ("pending", "running", "mapping"):
+        run.status = "canceled"
+        db.session.commit()
+        flash("Import canceled. Rows already imported stay.", "success")
+    return redirect(url_for("audience.show_import", run_id=run.id))
+
+
+@bp.get("/imports/<uuid:run_id>/rejected.csv")
+def rejected_csv(run_id):
+    run = get_or_404(ImportRun, run_id, g.org)
+    if not run.rejected:
+        abort(404)
+    return Response(
+        csv_import.rejected_csv(run),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="rejected-rows-{run.id}.csv"'},
+    )
