@@ -160,7 +160,7 @@ def remove_member(membership_id):
 
 # Further settings pages register their routes on ``bp`` when imported.
 from webapp.settings import api_keys  # noqa: E402,F401
-from webapp.settings import audit  # noqa: E402,F401
+from webapp.settings import audit as audit_page  # noqa: E402,F401  the name "audit" is the service
 from webapp.settings import triggers  # noqa: E402,F401
 from webapp.settings import brand  # noqa: E402,F401
 from webapp.settings import relays  # noqa: E402,F401
