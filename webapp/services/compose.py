@@ -1,10 +1,11 @@
 """From a Message row to the email to send: subject, HTML, text, tracked links, attachments.
 
 ``compose_message`` is what the sending pipeline calls for every recipient. It picks the
-template version (the message's own, else the organization's current one for the template,
-else the system default for ``message.kind``), builds the plain-data context, renders through
-the shared cache (compiled once per version and brand revision), rewrites links for click
-tracking, adds the honeypot link and the open pixel, and attaches an ``.ics`` for interviews.
+template version (the message's own, else the current one of ``message.template_id``, else the
+organization's own template for ``message.kind``, else the system default for that kind),
+builds the plain-data context, renders through the shared cache (compiled once per version
+and brand revision), rewrites links for click tracking, adds the honeypot link and the open
+pixel, and attaches an ``.ics`` for interviews.
 
 Raw messages (``raw_subject``/``raw_html``/``raw_text``) are sent as given: no Jinja runs on
 them; links and pixel are handled the same way.
@@ -21,7 +22,7 @@ from webapp.extensions import db
 from webapp.models import EmailTemplate, Message, Organization, ShortlistEntry, TemplateVersion
 from webapp.services import links as public_links
 from webapp.services.calendar import interview_attachment, interview_context
-from webapp.services.email_templates import system_default
+from webapp.services.email_templates import org_template_for_type, system_default
 from webapp.services.rendering import BrandData, RenderError, TemplateSource, render
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.text import html_to_text
@@ -116,6 +117,11 @@ def template_source_for(message: Message, org: Organization) -> TemplateSource:
             source = _version_source(template.current_version_id, org.id)
             if source is not None:
                 return source
+    override = org_template_for_type(org.id, message.kind)
+    if override is not None and override.current_version_id:
+        source = _version_source(override.current_version_id, org.id)
+        if source is not None:
+            return source
     return system_default(message.kind).source
 
 

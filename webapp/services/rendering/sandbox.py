@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from jinja2 import StrictUndefined, Undefined, nodes
+from jinja2 import ChainableUndefined, StrictUndefined, Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -127,6 +127,16 @@ def _guard_replace(base: Any) -> Any:
     return replace
 
 
+def _guard_attr(base: Any) -> Any:
+    def attr(environment: Any, obj: Any, name: Any) -> Any:
+        if isinstance(name, str) and name.startswith("_"):
+            raise SecurityError(f"Access to {name!r} is not allowed in templates.")
+        return base(environment, obj, name)
+
+    attr.jinja_pass_arg = base.jinja_pass_arg  # type: ignore[attr-defined]
+    return attr
+
+
 def _guard_width(base: Any) -> Any:
     def widened(*args: Any, **kwargs: Any) -> Any:
         _widths_ok(*args, **kwargs)
@@ -145,7 +155,7 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
     def __init__(self, *, strict: bool) -> None:
         super().__init__(
             autoescape=True,
-            undefined=StrictUndefined if strict else Undefined,
+            undefined=StrictUndefined if strict else ChainableUndefined,
             auto_reload=False,
             cache_size=0,
             keep_trailing_newline=True,
@@ -153,6 +163,7 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
         builtin = self.filters
         curated = {name: builtin[name] for name in SAFE_BUILTIN_FILTERS}
         curated["replace"] = _guard_replace(builtin["replace"])
+        curated["attr"] = _guard_attr(builtin["attr"])
         for name in ("center", "indent", "wordwrap", "truncate", "batch", "slice"):
             curated[name] = _guard_width(builtin[name])
         curated.update(herald_filters.FILTERS)
@@ -164,6 +175,16 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
         for loop in source.find_all(nodes.For):
             loop.iter = nodes.Call(nodes.Name("_herald_iter", "load"), [loop.iter], [], None, None)
         return super()._generate(source, name, filename, defer_init=defer_init)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(attribute, str) and attribute.startswith("_"):
+            raise SecurityError(f"Access to {attribute!r} is not allowed in templates.")
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(argument, str) and argument.startswith("_"):
+            raise SecurityError(f"Access to {argument!r} is not allowed in templates.")
+        return super().getitem(obj, argument)
 
     def unsafe_undefined(self, obj: Any, attribute: Any) -> Undefined:
         raise SecurityError(f"Access to {attribute!r} is not allowed in templates.")

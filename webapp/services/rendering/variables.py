@@ -47,7 +47,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "digest": {
         "date": "2026-12-01",
         "url": "https://herald.example.com/",
-        "items": [
+        "entries": [
             {"title": "12 invitations sent", "detail": "Backend Engineer shortlist"},
             {"title": "3 candidates accepted", "detail": "next interview tomorrow 10:00"},
         ],
@@ -81,7 +81,7 @@ VARIABLES: list[tuple[str, str]] = [
     ("recipient.locale", "Language used by the date and money filters"),
     ("unsubscribe_url", "One-click unsubscribe link (the layout footer has it)"),
     ("preferences_url", "Email preference page"),
-    ("digest.items", "Digest lines: each has title and detail"),
+    ("digest.entries", "Digest lines: each has title and detail"),
 ]
 
 FILTER_DOCS: list[tuple[str, str]] = [
