@@ -61,7 +61,9 @@ def workers(conn: redis.Redis) -> list[dict]:
 
 
 def _short_error(job: Job) -> str:
-    text = (job.exc_info or "").strip().splitlines()
+    """The last line of the traceback (the exception and its message)."""
+    result = job.latest_result()
+    text = ((result.exc_string if result is not None else "") or "").strip().splitlines()
     return text[-1][:300] if text else ""
 
 
@@ -134,18 +136,18 @@ def waiting_messages(org_id: uuid.UUID, *, stuck_after: float, now: datetime | N
 
 def scheduled_ahead(org_id: uuid.UUID, hours: int = 24, now: datetime | None = None) -> list:
     """(hour start UTC, count) of messages scheduled in each of the next ``hours`` hours."""
-    now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
-    end = now + timedelta(hours=hours)
+    now = now or utcnow()
+    first_hour = now.replace(minute=0, second=0, microsecond=0)
     counts = [0] * hours
     statement = select(Message.send_after).where(
         Message.org_id == org_id,
         Message.status.in_(("scheduled", "deferred")),
-        Message.send_after >= now,
-        Message.send_after < end,
+        Message.send_after >= now,  # what is already due is counted as waiting, not ahead
+        Message.send_after < first_hour + timedelta(hours=hours),
     )
     for (at,) in db.session.execute(statement.execution_options(yield_per=2000)):
-        counts[int((at - now).total_seconds() // 3600)] += 1
-    return [(now + timedelta(hours=index), count) for index, count in enumerate(counts)]
+        counts[int((at - first_hour).total_seconds() // 3600)] += 1
+    return [(first_hour + timedelta(hours=index), count) for index, count in enumerate(counts)]
 
 
 def relay_circuits(conn: redis.Redis, org_id: uuid.UUID) -> list[dict]:
