@@ -33,11 +33,14 @@ RESUMED_KEY = "guardrails_resumed_at"
 
 
 def _window_start(org: Organization, now: datetime) -> datetime:
-    start = now - WINDOW
+    """Seven days back, or the first full hour after an admin resumed (rollups are hourly,
+    so the hour of the resume, which holds the mail that caused the pause, is left out)."""
+    start = (now - WINDOW).replace(minute=0, second=0, microsecond=0)
     resumed = (org.settings or {}).get(RESUMED_KEY)
     if resumed:
-        start = max(start, datetime.fromisoformat(resumed))
-    return start.replace(minute=0, second=0, microsecond=0)
+        after = datetime.fromisoformat(resumed).replace(minute=0, second=0, microsecond=0)
+        start = max(start, after + timedelta(hours=1))
+    return start
 
 
 def _counts(org_id: uuid.UUID, since: datetime) -> dict[str, int]:
