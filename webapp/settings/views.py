@@ -164,3 +164,7 @@ from webapp.settings import audit as audit_page  # noqa: E402,F401  the name "au
 from webapp.settings import triggers  # noqa: E402,F401
 from webapp.settings import brand  # noqa: E402,F401
 from webapp.settings import relays  # noqa: E402,F401
+from webapp.settings import domains  # noqa: E402,F401
+from webapp.settings import webhooks  # noqa: E402,F401
+from webapp.settings import providers  # noqa: E402,F401
+from webapp.settings import suppressions  # noqa: E402,F401
