@@ -41,7 +41,10 @@ def test_invalid_address_is_explained_and_kept(logged_in, org):
 
 
 def test_import_reports_bad_lines_and_keeps_the_rest(logged_in, org):
-    data = "email,reason\nada@example.com,unsubscribed\nnot an email\nbob@example.com\nc@example.com,bogus\n"
+    data = (
+        "email,reason\nada@example.com,unsubscribed\nnot an email\n"
+        "bob@example.com\nc@example.com,bogus\n"
+    )
     response = logged_in.post(
         "/settings/suppressions/import",
         data={"file": (io.BytesIO(data.encode()), "list.csv")},
