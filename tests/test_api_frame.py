@@ -116,3 +116,16 @@ MJML = (
     "<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text>"
     "</mj-column></mj-section></mj-body></mjml>"
 )
+
+
+def test_values_no_database_can_store_are_422_not_500(api):
+    nul = api.post("/messages", json={"to": "ada@example.com", "subject": "a\x00b", "text": "x"})
+    assert nul.status_code == 422 and nul.json["errors"][0]["field"] == "subject"
+    nan = api.post(
+        "/messages",
+        data='{"to": "ada@example.com", "subject": "a", "text": "x", "context": {"n": NaN}}',
+        content_type="application/json",
+    )
+    assert nan.status_code == 422 and nan.json["errors"][0]["field"] == "context.n"
+    assert api.get("/messages/abc%00def").status_code == 404
+    assert api.get("/messages?to=a%00b").status_code == 422

@@ -17,7 +17,7 @@ from schemathesis.checks import (
 
 from tests.test_api_helpers import make_key
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 8
 
 
 CHECKS = [

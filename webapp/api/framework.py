@@ -114,6 +114,8 @@ def endpoint(
         @wraps(view)
         def wrapped(**kwargs: Any):
             _check_scope(op.scope)
+            if any("\x00" in str(value) for value in kwargs.values()):
+                raise not_found()  # no id or address contains NUL
             if op.body is not None:
                 kwargs["body"] = _validated_body(op)
             if op.query:
@@ -212,7 +214,7 @@ def _validated_body(op: Operation) -> dict:
     payload = request.get_json(force=True, silent=True) if request.get_data() else None
     if payload is None:
         raise ApiError(400, "Bad Request", "The request body must be a JSON object.")
-    errors = schema_errors(op.body_validator, payload)
+    errors = schema_errors(op.body_validator, payload) + nul_errors(payload)
     if errors:
         raise invalid(errors)
     return payload
@@ -234,6 +236,7 @@ def _validated_query(op: Operation) -> dict[str, Any]:
         else:
             values[name] = raw
     errors.extend(schema_errors(op.query_validator, values))
+    errors.extend(nul_errors(values))
     if errors:
         raise invalid(errors)
     return values
@@ -278,6 +281,27 @@ def list_page(statement, id_column, query: dict[str, Any], serialize: Callable) 
     return json_response(
         {"data": [serialize(row) for row in page.items], "next_cursor": page.next_cursor}
     )
+
+
+def nul_errors(value: Any, path: str = "") -> list[dict[str, str]]:
+    """Values no database column can hold: NUL characters (PostgreSQL text and JSONB refuse
+    them) and NaN/Infinity (accepted by Python's JSON parser, not by JSON)."""
+    where = path or "(body)"
+    if isinstance(value, str):
+        return [{"field": where, "message": "must not contain NUL"}] if "\x00" in value else []
+    if isinstance(value, float) and not math.isfinite(value):
+        return [{"field": where, "message": "must be a finite number"}]
+    if isinstance(value, dict):
+        items = [(str(key), item) for key, item in value.items()]
+        keys = [{"field": where, "message": "keys must not contain NUL"}]
+        found = keys if any("\x00" in key for key, _ in items) else []
+    elif isinstance(value, list):
+        items, found = [(str(index), item) for index, item in enumerate(value)], []
+    else:
+        return []
+    for key, item in items:
+        found.extend(nul_errors(item, f"{path}.{key}" if path else key))
+    return found
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None):

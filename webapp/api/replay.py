@@ -27,7 +27,7 @@ def idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH or "\x00" in key:
         raise invalid([{"field": "Idempotency-Key", "message": "must be 1 to 200 characters"}])
     return key
 

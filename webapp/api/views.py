@@ -8,7 +8,7 @@ from webapp.api.framework import json_response
 from webapp.api.openapi import build_document
 
 # Resource modules register their routes when imported.
-from webapp.api import audience, automation, delivery, messages  # noqa: F401  isort: skip
+from webapp.api import audience, automation, content, delivery, messages  # noqa: F401  isort: skip
 
 
 @bp.get("/openapi.json")
