@@ -51,10 +51,14 @@ def test_brand_errors_are_shown_next_to_the_field_and_input_kept(logged_in):
 
 
 def test_brand_preview_reflects_unsaved_values(logged_in):
-    page = logged_in.post("/settings/brand/preview", data={**BRAND, "primary_color": "#123456"})
+    page = logged_in.get(
+        "/settings/brand/preview", query_string={**BRAND, "primary_color": "#123456"}
+    )
     html = page.get_data(as_text=True)
     assert "#123456" in html and "Backend Engineer" in html
-    again = logged_in.post("/settings/brand/preview", data={**BRAND, "primary_color": "#654321"})
+    again = logged_in.get(
+        "/settings/brand/preview", query_string={**BRAND, "primary_color": "#654321"}
+    )
     assert "#654321" in again.get_data(as_text=True)
 
 
@@ -64,3 +68,4 @@ def test_only_admins_change_the_brand(app, client, org, login_as):
     login_as(editor, org=org)
     assert client.get("/settings/brand").status_code == 200
     assert client.post("/settings/brand", data=BRAND).status_code == 403
+    assert client.get("/settings/brand/preview", query_string=BRAND).status_code == 200

@@ -81,10 +81,11 @@ def brand():
     return render_template("settings/brand.html", form=form), status
 
 
-@bp.post("/brand/preview")
+@bp.get("/brand/preview")
 def brand_preview():
-    """The default invitation in the brand being edited (not saved)."""
-    brand = _preview_brand(request.form)
+    """The default invitation in the brand being edited (nothing is saved, so a GET that every
+    member may use; the settings guard keeps POSTs for admins)."""
+    brand = _preview_brand(request.args)
     context, _ = studio.preview_context(g.org)
     context["sender_name"] = brand.sender_name
     result = render(studio.system_default("invitation").source, brand, context)
