@@ -11,8 +11,9 @@ from webapp.services.outbox import create_message
 
 
 def test_candidate_list_searches_filters_and_paginates(logged_in, org, other_org):
-    factories.make_candidate(org, "ada@example.com", first_name="Ada", last_name="Lovelace",
-                             timezone="Europe/London")
+    factories.make_candidate(
+        org, "ada@example.com", first_name="Ada", last_name="Lovelace", timezone="Europe/London"
+    )
     factories.make_candidate(org, "alan@example.com", first_name="Alan", last_name="Turing")
     factories.make_candidate(other_org, "ada.other@example.com", first_name="Ada")
     for i in range(55):
@@ -30,24 +31,41 @@ def test_candidate_list_searches_filters_and_paginates(logged_in, org, other_org
 
 
 def test_create_candidate_shows_errors_next_to_fields_and_keeps_input(logged_in, org):
-    response = logged_in.post("/audience/candidates/new", data={
-        "email": "not an address", "first_name": "Keep Me", "timezone": "Mars/Base"})
+    response = logged_in.post(
+        "/audience/candidates/new",
+        data={"email": "not an address", "first_name": "Keep Me", "timezone": "Mars/Base"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'value="Keep Me"' in page
     assert 'id="email-error"' in page
-    response = logged_in.post("/audience/candidates/new", data={
-        "email": "x@example.com", "first_name": "Keep Me", "timezone": "Mars/Base"})
+    response = logged_in.post(
+        "/audience/candidates/new",
+        data={"email": "x@example.com", "first_name": "Keep Me", "timezone": "Mars/Base"},
+    )
     assert "Unknown time zone" in response.get_data(as_text=True)
-    response = logged_in.post("/audience/candidates/new", data={
-        "email": "X@Example.com", "first_name": "Ok", "timezone": "Asia/Tokyo", "locale": "ja"})
+    response = logged_in.post(
+        "/audience/candidates/new",
+        data={
+            "email": "X@Example.com",
+            "first_name": "Ok",
+            "timezone": "Asia/Tokyo",
+            "locale": "ja",
+        },
+    )
     assert response.status_code == 302
     assert db.session.scalars(select(Candidate.email)).one() == "x@example.com"
 
 
 def test_candidate_page_lists_messages_with_timeline(logged_in, org):
     candidate = factories.make_candidate(org, "ada@example.com", first_name="Ada")
-    message = create_message(org.id, to_email=candidate.email, candidate_id=candidate.id,
-                             raw_subject="Hello", kind="invitation", category="invitations")
+    message = create_message(
+        org.id,
+        to_email=candidate.email,
+        candidate_id=candidate.id,
+        raw_subject="Hello",
+        kind="invitation",
+        category="invitations",
+    )
     message.subject, message.status = "Your interview", "failed"
     message.last_error = "550 5.7.1 policy rejection"
     db.session.commit()
@@ -57,10 +75,16 @@ def test_candidate_page_lists_messages_with_timeline(logged_in, org):
 
 
 def test_erasing_a_candidate_removes_personal_data_but_keeps_counts(logged_in, org):
-    candidate = factories.make_candidate(org, "ada@example.com", first_name="Ada",
-                                         external_id="ATS-1", attributes={"cv": "x"})
-    create_message(org.id, to_email="ada@example.com", candidate_id=candidate.id,
-                   context={"candidate": {"first_name": "Ada"}}, raw_subject="Hi")
+    candidate = factories.make_candidate(
+        org, "ada@example.com", first_name="Ada", external_id="ATS-1", attributes={"cv": "x"}
+    )
+    create_message(
+        org.id,
+        to_email="ada@example.com",
+        candidate_id=candidate.id,
+        context={"candidate": {"first_name": "Ada"}},
+        raw_subject="Hi",
+    )
     db.session.commit()
     response = logged_in.post(f"/audience/candidates/{candidate.id}/erase")
     assert response.status_code == 302

@@ -37,8 +37,14 @@ def test_import_with_bad_rows_reports_exactly_and_imports_the_rest(logged_in, or
     assert '<option value="E-mail" selected>' in mapping_page  # guessed from the header
     response = logged_in.post(
         f"/audience/imports/{run.id}/map",
-        data={"email": "E-mail", "first_name": "First name", "last_name": "Last name",
-              "timezone": "TZ", "external_id": "ATS id", "attributes": ["Skills"]},
+        data={
+            "email": "E-mail",
+            "first_name": "First name",
+            "last_name": "Last name",
+            "timezone": "TZ",
+            "external_id": "ATS id",
+            "attributes": ["Skills"],
+        },
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -52,7 +58,9 @@ def test_import_with_bad_rows_reports_exactly_and_imports_the_rest(logged_in, or
     assert reasons[5] == "Duplicate of row 2 (same email address)"
     emails = set(db.session.scalars(select(Candidate.email)))
     assert emails == {"ada@example.com", "linus@example.com", "=cmd@example.com"}
-    linus = db.session.scalars(select(Candidate).where(Candidate.email == "linus@example.com")).one()
+    linus = db.session.scalars(
+        select(Candidate).where(Candidate.email == "linus@example.com")
+    ).one()
     assert linus.timezone == "Europe/Helsinki" and linus.attributes == {"Skills": "kernel"}
     page = logged_in.get(f"/audience/imports/{run.id}").get_data(as_text=True)
     assert "Unknown time zone" in page and "Download rejected rows" in page
@@ -68,8 +76,10 @@ def test_reimport_upserts_by_external_id_then_email_and_fills_shortlist(logged_i
     text = "email,first_name,external_id\nnew@example.com,Renamed,X1\nfresh@example.com,Fresh,\n"
     response = upload(logged_in, text, shortlist_id=str(shortlist.id))
     run = db.session.scalars(select(ImportRun)).one()
-    logged_in.post(f"/audience/imports/{run.id}/map",
-                   data={"email": "email", "first_name": "first_name", "external_id": "external_id"})
+    logged_in.post(
+        f"/audience/imports/{run.id}/map",
+        data={"email": "email", "first_name": "first_name", "external_id": "external_id"},
+    )
     db.session.expire_all()
     run = db.session.get(ImportRun, run.id)
     assert response.status_code == 302 and (run.created_count, run.updated_count) == (1, 1)

@@ -30,13 +30,13 @@ SHOWN_ROWS = 500
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _step(name: str, campaign: Campaign | None, status: int = 200, **context):
+def _step(name: str, campaign: Campaign | None, code: int = 200, **context):
     context.update(campaign=campaign, steps=STEPS, current=f"campaigns.{name}")
     template = f"campaigns/_step_{name}.html"
     if is_htmx():
-        response = make_response(render_template(template, **context), status)
+        response = make_response(render_template(template, **context), code)
         return push_url(response, request.path)
-    return render_template("campaigns/wizard.html", step_template=template, **context), status
+    return render_template("campaigns/wizard.html", step_template=template, **context), code
 
 
 def _draft(campaign_id) -> Campaign:

@@ -1,8 +1,9 @@
 """The plain-data template context of campaign, reminder and trigger messages.
 
-Only values that exist are included: a strict render of a template that needs a missing value
-then fails, which is how the wizard counts "missing data for the template". Times are worded in
-the candidate's own time zone.
+Every standard key is always present (empty when unknown), so templates can test
+``{% if interview.at %}`` under strict rendering; the wizard's "missing data" check looks for
+empty values the template prints without such a test. Times are worded in the candidate's own
+time zone.
 """
 
 from __future__ import annotations
@@ -11,10 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from webapp.services.scheduling import zone
-
-
-def _present(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v not in ("", None, [], {})}
 
 
 def when_local(at: datetime, tz_name: str, fallback: str = "UTC") -> dict[str, str]:
@@ -29,41 +26,40 @@ def when_local(at: datetime, tz_name: str, fallback: str = "UTC") -> dict[str, s
     }
 
 
+EMPTY_WHEN = {"at": "", "local": "", "date": "", "time": "", "timezone": ""}
+
+
 def interview_context(entry: Any, tz_name: str, org_tz: str = "UTC") -> dict[str, Any]:
-    if entry is None:
-        return {}
     values: dict[str, Any] = {
-        "duration_minutes": entry.duration_minutes,
-        "location": entry.location,
-        "video_url": entry.video_url,
-        "status": entry.response_status,
+        **EMPTY_WHEN,
+        "duration_minutes": entry.duration_minutes if entry else 0,
+        "location": entry.location if entry else "",
+        "video_url": entry.video_url if entry else "",
+        "status": entry.response_status if entry else "",
+        "slots": [],
     }
-    if entry.interview_at:
+    if entry is not None and entry.interview_at:
         values.update(when_local(entry.interview_at, tz_name, org_tz))
-    slots = []
-    for raw in entry.offered_slots or []:
-        slots.append(when_local(datetime.fromisoformat(raw), tz_name, org_tz)["local"])
-    values["slots"] = slots
-    return _present(values)
+    for raw in (entry.offered_slots or []) if entry is not None else []:
+        values["slots"].append(when_local(datetime.fromisoformat(raw), tz_name, org_tz)["local"])
+    return values
 
 
 def candidate_values(candidate: Any) -> dict[str, Any]:
-    return _present(
-        {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "full_name": candidate.full_name,
-            "email": candidate.email,
-            "timezone": candidate.timezone,
-            "attributes": dict(candidate.attributes or {}),
-        }
-    )
+    return {
+        "first_name": candidate.first_name,
+        "last_name": candidate.last_name,
+        "full_name": candidate.full_name,
+        "email": candidate.email,
+        "timezone": candidate.timezone,
+        "attributes": dict(candidate.attributes or {}),
+    }
 
 
 def job_values(job: Any) -> dict[str, Any]:
     if job is None:
-        return {}
-    return _present({"title": job.title, "location": job.location, "department": job.department})
+        return {"title": "", "location": "", "department": ""}
+    return {"title": job.title, "location": job.location, "department": job.department}
 
 
 def recipient_context(org: Any, candidate: Any, entry: Any, job: Any = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from webapp.tenancy import get_or_404
 
 def _render(errors: dict | None = None, form=None, status: int = 200):
     return render_template(
-        "campaigns/settings_trigger_service.html",
+        "campaigns/settings_triggers.html",
         rules=trigger_service.rules(g.org.id),
         templates=org_templates(g.org.id),
         builtin=trigger_service.BUILTIN_EVENTS,
