@@ -209,3 +209,6 @@ def test_viewer_can_look_but_not_save(app, client, org, login_as):
     login_as(viewer, org=org)
     assert client.get("/templates/").status_code == 200
     assert client.post("/templates/", data=form()).status_code == 403
+    page = client.get("/templates/new?type=invitation").get_data(as_text=True)
+    assert "Save template" not in page and "hx-post" not in page
+    assert "Hi Ada, let&#39;s talk" in page or "Hi Ada, let&amp;#39;s talk" in page  # preview shown

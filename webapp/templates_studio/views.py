@@ -113,6 +113,15 @@ def _save(template: EmailTemplate | None):
 
 def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
     candidates, jobs = studio.sample_people(g.org.id)
+    can_edit = has_role(Role.EDITOR)
+    static_preview = None
+    if not can_edit:  # viewers cannot post to the live preview: render it once here
+        static_preview = validate(
+            _draft(form).source,
+            BrandData.from_org(g.org),
+            category=form.category.data or "updates",
+            context=studio.preview_context(g.org)[0],
+        )
     return render_template(
         "templates_studio/edit.html",
         form=form,
@@ -122,7 +131,8 @@ def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
         jobs=jobs,
         variables=VARIABLES,
         filters=FILTER_DOCS,
-        can_edit=has_role(Role.EDITOR),
+        can_edit=can_edit,
+        static_preview=static_preview,
     )
 
 
