@@ -1,0 +1,216 @@
+"""POST /api/v1/messages under load: p50 latency and requests/s (issue 8, "Done when").
+
+gunicorn with 2 workers serves the real app on PostgreSQL (database ``herald_bench_api``,
+created when missing; override with ``BENCH_API_DATABASE_URL``) and a real Redis (db 8,
+``BENCH_API_REDIS_URL``). ``wrk`` posts raw-content sends, each to a different address, over
+keep-alive connections, twice: with 2 connections for the latency a client sees, and with 8
+to find the capacity of the two workers. Every request authenticates its key, takes a
+rate-limit token in Redis, validates, inserts the Message row, commits and enqueues the send
+job. The key's own rate limit is raised for the run: this measures the request path, not the
+policy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.common import at_least, at_most, row
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get(
+    "BENCH_API_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/herald_bench_api"
+)
+REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/8")
+WORKERS = 2
+THREADS = 4  # gthread: keep-alive connections, a few requests in flight per process
+LATENCY_CONNECTIONS = 2  # a couple of integrations sending: the latency a client sees
+THROUGHPUT_CONNECTIONS = 8  # enough to keep both workers busy: the capacity
+DURATION = int(os.environ.get("BENCH_API_SECONDS", "10"))
+
+LUA = """
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(key)s"
+request = function()
+  n = n + 1
+  local body = '{"to": "bench' .. n .. '-' .. math.random(1, 1000000000) .. '@example.com",'
+    .. '"to_name": "Bench", "subject": "Interview on Monday",'
+    .. '"text": "Hello, we would like to invite you to an interview."}'
+  return wrk.format(nil, "/api/v1/messages", nil, body)
+end
+"""
+
+
+def _ensure_database() -> None:
+    from sqlalchemy import create_engine, text
+
+    name = DB_URL.rsplit("/", 1)[1]
+    admin = create_engine(
+        DB_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _seed(instance: Path) -> str:
+    """A fresh schema, one organization and a key; returns the raw key."""
+    from tests.support import factories
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.models import Base
+    from webapp.services.api_keys import create_api_key
+
+    app = create_app(
+        {
+            "database_url": DB_URL,
+            "redis_url": REDIS_URL,
+            "instance_path": instance,
+            "secret_key": "bench-secret-key",
+            "log_level": "WARNING",
+        }
+    )
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        Base.metadata.create_all(db.engine)
+        app.extensions["herald.redis"].flushdb()
+        org = factories.make_org("Bench API")
+        key, raw = create_api_key(org.id, "bench", ["send", "read"])
+        key.rate_limit_per_minute = 100_000_000
+        db.session.commit()
+        db.engine.dispose()
+    return raw
+
+
+def _start_gunicorn(port: int, instance: Path) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=DB_URL,
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY="bench-secret-key",  # noqa: S106 - a throwaway key for a throwaway database
+        HERALD_INSTANCE_PATH=str(instance),
+        HERALD_LOG_LEVEL="WARNING",
+    )
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        f"--workers={WORKERS}",
+        "--worker-class=gthread",
+        f"--threads={THREADS}",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+        "wsgi:app",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def _wait_ready(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - localhost
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not become ready")
+
+
+def _wrk(base: str, script: Path, seconds: int, connections: int) -> str:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+               base]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def _milliseconds(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    p50 = re.search(r"^\s*50%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {
+        "p50_ms": _milliseconds(*p50.groups()),
+        "p99_ms": _milliseconds(*p99.groups()),
+        "rps": float(rps.group(1)),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def _count_messages() -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(DB_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        count = conn.scalar(text("SELECT count(*) FROM messages"))
+    engine.dispose()
+    return int(count or 0)
+
+
+def _empty_queues() -> None:
+    import redis
+    from rq import Queue
+
+    from jobs.queues import ALL_QUEUES
+
+    conn = redis.Redis.from_url(REDIS_URL)
+    for name in ALL_QUEUES:
+        Queue(name, connection=conn).empty()
+
+
+def run() -> list[dict]:
+    if shutil.which("wrk") is None:
+        return [row("api POST /messages (wrk missing)", None, "", "", False)]
+    _ensure_database()
+    instance = Path(tempfile.mkdtemp(prefix="herald-bench-api-"))
+    raw_key = _seed(instance)
+    script = instance / "post.lua"
+    script.write_text(LUA % {"key": raw_key})
+    port = 18000 + os.getpid() % 1000
+    server = _start_gunicorn(port, instance)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(f"{base}/api/v1/openapi.json")
+        _wrk(base, script, 2, THROUGHPUT_CONNECTIONS)  # warm-up: pools, schemas, scripts
+        before = _count_messages()
+        latency = parse_wrk(_wrk(base, script, DURATION, LATENCY_CONNECTIONS))
+        throughput = parse_wrk(_wrk(base, script, DURATION, THROUGHPUT_CONNECTIONS))
+        created = _count_messages() - before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        _empty_queues()
+        shutil.rmtree(instance, ignore_errors=True)
+    errors = latency["errors"] + throughput["errors"]
+    return [
+        at_most(
+            f"api POST /messages p50 ({LATENCY_CONNECTIONS} conns)", latency["p50_ms"], "ms", 10
+        ),
+        row(f"api POST /messages p99 ({LATENCY_CONNECTIONS} conns)", latency["p99_ms"], "ms"),
+        at_least(
+            f"api POST /messages req/s ({THROUGHPUT_CONNECTIONS} conns)",
+            throughput["rps"],
+            "req/s",
+            500,
+        ),
+        row(f"api POST /messages p50 ({THROUGHPUT_CONNECTIONS} conns)", throughput["p50_ms"], "ms"),
+        at_most("api POST /messages non-2xx responses", errors, "count", 0),
+        row("api messages created during the runs", created, "rows"),
+    ]
+
+
+if __name__ == "__main__":
+    from benchmarks.run import print_table
+
+    print_table(run())
