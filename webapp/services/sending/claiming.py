@@ -27,7 +27,7 @@ import redis
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.models import Message, MessageStatus, utcnow
+from webapp.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
 CLAIM_PREFIX = "herald:claimed:"
@@ -66,8 +66,10 @@ def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID], lease_seconds: int) ->
     pipe.execute()
 
 
-def unmark_claimed(conn: redis.Redis, message_id: uuid.UUID) -> None:
-    conn.delete(f"{CLAIM_PREFIX}{message_id}")
+def unmark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
+    """These rows are about to be handed to SMTP: from now on, a lost worker means unknown."""
+    if ids:
+        conn.delete(*[f"{CLAIM_PREFIX}{message_id}" for message_id in ids])
 
 
 def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
@@ -151,7 +153,3 @@ def _set_status(ids: list[uuid.UUID], status: str, now: datetime, note: str) -> 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-
-
-def now_utc() -> datetime:
-    return utcnow()

@@ -1,7 +1,9 @@
 """Sending rates as Redis token buckets shared by every worker (issue 4, item 7).
 
 Each message takes one token from three buckets at once -- its organization, its relay and its
-recipient domain -- in one atomic script, all or nothing. A recipient domain that answers 4xx
+recipient domain -- in one atomic script, all or nothing. A worker takes tokens for a run of
+messages to the same domain in one call (at most a second's worth of the slowest bucket), so
+Redis sees one round trip per run, not per message. A recipient domain that answers 4xx
 is slowed down: each deferral halves its rate (down to 1/32) for ten minutes; the level decays
 by one step every ``_RECOVER_SECONDS`` without a new 4xx.
 """
@@ -15,6 +17,7 @@ import redis
 
 _SCRIPT = """
 local now = tonumber(ARGV[1])
+local want = tonumber(ARGV[#ARGV])
 local n = #KEYS
 local waits = {}
 local worst = 0
@@ -28,8 +31,8 @@ for i = 1, n do
     if tokens == nil then tokens = capacity; ts = now end
     tokens = math.min(capacity, tokens + (now - ts) * rate)
     waits[i] = tokens
-    if tokens < 1 then
-      local wait = (1 - tokens) / rate
+    if tokens < want then
+      local wait = (want - tokens) / rate
       if wait > worst then worst = wait end
     end
   end
@@ -38,7 +41,7 @@ for i = 1, n do
   local rate = tonumber(ARGV[1 + i])
   if rate > 0 then
     local tokens = waits[i]
-    if worst == 0 then tokens = tokens - 1 end
+    if worst == 0 then tokens = tokens - want end
     local capacity = math.max(1, rate)
     redis.call('HSET', KEYS[i], 'tokens', tokens, 'ts', now)
     redis.call('EXPIRE', KEYS[i], math.ceil(capacity / rate) + 60)
@@ -76,15 +79,20 @@ class Limiter:
             self._domain_rates[domain] = self.rates.domain / (2**level) if self.rates.domain else 0
         return self._domain_rates[domain]
 
-    def take(self, domain: str) -> float:
-        """0 when a token was taken from every bucket, else the seconds to wait (none taken)."""
+    def most(self, domain: str) -> int:
+        """The largest number of tokens one call may take (a second of the slowest bucket)."""
+        rates = [r for r in (self.rates.org, self.rates.relay, self.domain_rate(domain)) if r > 0]
+        return max(1, int(min(rates))) if rates else 1_000_000
+
+    def take(self, domain: str, count: int = 1) -> float:
+        """0 when ``count`` tokens were taken from every bucket, else the seconds to wait."""
         keys = [
             f"herald:rl:send:org:{self.org_key}",
             f"herald:rl:send:relay:{self.relay_key}",
             f"herald:rl:send:domain:{domain}",
         ]
         rates = [self.rates.org, self.rates.relay, self.domain_rate(domain)]
-        return float(self._script(keys=keys, args=[time.time(), *rates]))
+        return float(self._script(keys=keys, args=[time.time(), *rates, count]))
 
 
 def slow_level(conn: redis.Redis, domain: str) -> int:

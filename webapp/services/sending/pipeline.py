@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import groupby
 
 import redis
@@ -32,6 +33,7 @@ from webapp.services.sending.transport import RelayUnavailable, SMTPSession
 
 logger = logging.getLogger(__name__)
 MAX_RATE_WAIT = 2.0  # seconds a worker waits for a token before deferring the message
+TOKEN_RUN = 25  # messages to one domain that take their tokens (and leave Redis) together
 
 
 @dataclass
@@ -56,8 +58,9 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
     recorder = Recorder(settings, conn)
     work = []
     for org_id, group in groupby(messages, key=lambda m: m.org_id):
-        items = _prepare(list(group), orgs[org_id], facts, settings, recorder)
-        work.append((org_id, items, org_relays(org_id, settings)))
+        relays = org_relays(org_id, settings)
+        items = _prepare(list(group), orgs[org_id], facts, settings, recorder, relays[0].preset)
+        work.append((org_id, items, relays))
     recorder.flush()  # policy outcomes; the ORM objects are not used after this point
     for org_id, items, relays in work:
         _deliver(deque(items), org_id, relays, settings, conn, recorder)
@@ -72,7 +75,7 @@ def _orgs(ids: set[uuid.UUID]) -> dict[uuid.UUID, Organization]:
     }
 
 
-def _prepare(messages, org: Organization, facts, settings: Settings, recorder: Recorder):
+def _prepare(messages, org: Organization, facts, settings: Settings, recorder: Recorder, preset):
     """Apply policy and build the bytes of every message that may go out now."""
     now = utcnow()
     dkim_key = _dkim_key(org)
@@ -84,12 +87,12 @@ def _prepare(messages, org: Organization, facts, settings: Settings, recorder: R
             recorder.policy(item, decision.action, decision.reason, decision.until)
             continue
         try:
-            _render(item, message, org, settings, dkim_key)
+            _render(item, message, org, settings, dkim_key, preset)
         except ComposeError as exc:
             recorder.failed_before_smtp(item, str(exc)[:1000])
             continue
         ready.append(item)
-    return ready
+    return sorted(ready, key=lambda item: item.domain)  # runs per domain share tokens
 
 
 def _outgoing(message: Message) -> Outgoing:
@@ -104,7 +107,7 @@ def _outgoing(message: Message) -> Outgoing:
     )
 
 
-def _render(item: Outgoing, message: Message, org: Organization, settings: Settings, dkim_key):
+def _render(item: Outgoing, message: Message, org: Organization, settings, dkim_key, preset: str):
     from webapp.services.links import unsubscribe_url
 
     content = compose(message, org)
@@ -118,7 +121,7 @@ def _render(item: Outgoing, message: Message, org: Organization, settings: Setti
         reply_to=org.reply_to,
         sending_domain=domain,
         unsubscribe_url=unsubscribe_url(org.id, message.to_email, message.id),
-        extra_headers=matching_headers(_preset(org, settings), message.id),
+        extra_headers=matching_headers(preset, message.id),
     )
     item.data = build(envelope, content, dkim_key)
     item.mail_from = envelope.mail_from
@@ -143,11 +146,6 @@ def _sender(org: Organization, settings: Settings) -> str:
     if org.sender_email:
         return formataddr((org.sender_name or org.name, org.sender_email))
     return settings.default_sender
-
-
-def _preset(org: Organization, settings: Settings) -> str:
-    relays = org_relays(org.id, settings)
-    return relays[0].preset if relays else "custom"
 
 
 def _dkim_key(org: Organization) -> DkimKey | None:
@@ -197,20 +195,22 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
     session = SMTPSession(relay)
     session.open()  # RelayUnavailable: the next relay gets the whole queue
     sent_on_session = 0
+    allowance = 0  # messages at the head of the queue that hold their tokens
     try:
         while queue:
-            item = queue[0]
-            if not _take_token(limiter, item, recorder, queue):
+            if allowance == 0:
+                allowance = _take_tokens(limiter, queue, recorder, conn)
                 continue
+            item = queue[0]
             if not session.is_open:
                 session.open()
                 sent_on_session = 0
-            claiming.unmark_claimed(conn, item.id)
             started = time.monotonic()
             reply = session.send(item.mail_from, item.to_email, item.data)
             if reply.code is None and not reply.after_data and sent_on_session == 0:
                 raise RelayUnavailable(reply)  # a fresh connection that breaks: try the next relay
             queue.popleft()
+            allowance -= 1
             sent_on_session += 1
             _after_reply(item, reply, relay, session, conn, recorder, started)
             if recorder.should_flush:
@@ -219,18 +219,24 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
         session.close()
 
 
-def _take_token(limiter: limits.Limiter, item: Outgoing, recorder: Recorder, queue: deque) -> bool:
-    wait = limiter.take(item.domain)
+def _take_tokens(limiter: limits.Limiter, queue: deque, recorder: Recorder, conn) -> int:
+    """Tokens for the run of messages to the head's domain; 0 after a wait or a deferral."""
+    domain = queue[0].domain
+    run = 0
+    most = min(TOKEN_RUN, limiter.most(domain))
+    while run < len(queue) and run < most and queue[run].domain == domain:
+        run += 1
+    wait = limiter.take(domain, run)
     if wait <= 0:
-        return True
+        claiming.unmark_claimed(conn, [queue[i].id for i in range(run)])
+        return run
     if wait <= MAX_RATE_WAIT:
         time.sleep(wait)
-        return False  # try again
-    queue.popleft()
-    from datetime import timedelta
-
-    recorder.policy(item, "defer", "rate limited", utcnow() + timedelta(seconds=wait))
-    return False
+        return 0
+    until = utcnow() + timedelta(seconds=wait)
+    for _ in range(run):
+        recorder.policy(queue.popleft(), "defer", "rate limited", until)
+    return 0
 
 
 def _after_reply(item, reply: Reply, relay, session, conn, recorder, started: float) -> None:
