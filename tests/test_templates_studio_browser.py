@@ -65,9 +65,11 @@ def test_save_then_history_at_phone_width(signed_in, live_server):
     preview_body(page).get_by_text("See you tomorrow, Ada").wait_for()
     page.get_by_role("button", name="Save template").click()
     page.get_by_text("as version 1").wait_for()
+    preview_body(page).get_by_text("See you tomorrow, Ada").wait_for()  # preview after reload
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 362, scroll_width  # nothing forces sideways scrolling at 360 px
     screenshot(page, "studio-editor-360")
+    page.locator(".studio-preview").screenshot(path=str(screenshot(page, "studio-preview-360")))
     page.get_by_role("link", name="History").click()
     page.get_by_text("v1").first.wait_for()
     screenshot(page, "studio-history-360")
