@@ -91,3 +91,14 @@ def test_skipped_for_declined_or_opted_out_candidates(app, org):
     db.session.flush()
     assert reminders.schedule_for_entry(org, entry) == []
     assert reminder_rows(entry) == []
+
+
+def test_safety_net_job_schedules_missing_reminders_once(app, org):
+    from jobs.reminders import schedule_due
+
+    entry = entry_for(org)
+    entry.interview_at = utcnow() + timedelta(days=2)
+    db.session.commit()
+    assert schedule_due() == 2
+    assert schedule_due() == 0
+    assert len(reminder_rows(entry)) == 2

@@ -72,11 +72,16 @@ def recipient_context(org: Any, candidate: Any, entry: Any, job: Any = None) -> 
     }
 
 
-def preview_context(org: Any, context: dict[str, Any]) -> dict[str, Any]:
-    """Add the link variables that sending adds per message, with harmless preview values."""
-    preview = dict(context)
-    preview.setdefault("org", {"name": org.name})
-    preview.setdefault("sender_name", org.sender_name or org.name)
-    for name in ("invite_url", "unsubscribe_url", "preferences_url"):
-        preview.setdefault(name, f"https://preview.invalid/{name}")
-    return preview
+def preview_context(
+    org: Any, context: dict[str, Any], candidate: Any = None, entry: Any = None
+) -> dict[str, Any]:
+    """The context sending will use (``compose.build_context``), for previews and checks."""
+    from webapp.services.compose import build_context
+
+    return build_context(
+        org,
+        to_email=candidate.email if candidate is not None else "preview@example.com",
+        to_name=candidate.full_name if candidate is not None else "",
+        entry=entry,
+        extra=context,
+    )

@@ -232,8 +232,10 @@ def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
     by_shape: dict[tuple, str] = {}
     missing: dict[uuid.UUID, str] = {}
     for candidate in audience:
-        base = recipient_context(org, candidate, entries.get(candidate.id), job)
-        context = preview_context(org, base)
+        entry = entries.get(candidate.id)
+        context = preview_context(
+            org, recipient_context(org, candidate, entry, job), candidate, entry
+        )
         empty = frozenset(p for p in printed if _lookup(context, p) in ("", None, [], {}))
         shape = (_shape(context), empty)
         if shape not in by_shape:
@@ -388,7 +390,9 @@ def preview(
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
     context = recipient_context(org, person, entry, job) if person else {}
     return render(
-        TemplateSource.from_version(version), BrandData.from_org(org), preview_context(org, context)
+        TemplateSource.from_version(version),
+        BrandData.from_org(org),
+        preview_context(org, context, person, entry),
     )
 
 
