@@ -77,8 +77,9 @@ def test_validation_errors_name_each_field(api):
     assert response.mimetype == "application/problem+json"
     body = response.json
     assert body["title"] == "Invalid request" and body["status"] == 422
-    fields = {error["field"] for error in body["errors"]}
-    assert {"to", "subjekt"} <= fields
+    messages = {error["field"]: error["message"] for error in body["errors"]}
+    assert messages["to"] == "is not a valid email address"
+    assert messages["subjekt"] == "is not a known field"
 
 
 def test_body_that_is_not_json_is_400(api):

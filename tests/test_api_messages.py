@@ -55,6 +55,7 @@ def test_send_by_type_falls_back_to_the_system_default(api, org):
     response = api.post("/messages", json={"to": "ada@example.com", "template_type": "reminder_2h"})
     assert response.status_code == 201
     assert response.json["kind"] == "reminder_2h" and response.json["template_id"] is None
+    assert response.json["category"] == "reminders"  # the built-in template's category
     template = _template(org, type_="reminder_2h", category="reminders")
     again = api.post("/messages", json={"to": "ada@example.com", "template_type": "reminder_2h"})
     assert again.json["template_id"] == str(template.id)

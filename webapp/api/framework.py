@@ -31,6 +31,11 @@ from webapp.services.api_keys import find_active_key
 logger = logging.getLogger(__name__)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}
+FORMAT_MESSAGES = {
+    "email": "is not a valid email address",
+    "uuid": "is not a valid id (a UUID)",
+    "date-time": "is not an ISO-8601 date-time with a time zone, e.g. 2030-01-31T09:00:00Z",
+}
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # at most one write per key per minute
 
 
@@ -253,6 +258,8 @@ def schema_errors(validator, instance: Any) -> list[dict[str, str]]:
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             path.append(",".join(str(name) for name in kind.unexpected))
             message = "is not a known field"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+            message = FORMAT_MESSAGES.get(kind.format, f"is not a valid {kind.format}")
         else:
             message = error.message
         errors.append({"field": ".".join(path) or "(body)", "message": message})

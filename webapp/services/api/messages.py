@@ -16,6 +16,7 @@ from sqlalchemy import Select, select, update
 from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Message, MessageStatus, utcnow
+from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
 from webapp.services.outbox import create_message, enqueue_send
 from webapp.tenancy import get_scoped, parse_uuid, scoped
@@ -73,10 +74,11 @@ def resolve_content(org_id: uuid.UUID, spec: dict[str, Any]) -> dict[str, Any]:
             raise field_error("template_id", "no such template in this organization")
         return _from_template(template)
     if spec.get("template_type"):
-        template = _template_of_type(org_id, spec["template_type"])
+        template = email_templates.org_template_for_type(org_id, spec["template_type"])
         if template is not None:
             return _from_template(template)
-        return {"kind": spec["template_type"], "default_category": "transactional"}
+        default = email_templates.system_default(spec["template_type"])
+        return {"kind": spec["template_type"], "default_category": default.category}
     if not (spec.get("html") or spec.get("text")):
         raise field_error("html", "a raw message needs html or text")
     return {
@@ -97,15 +99,6 @@ def _from_template(template: EmailTemplate) -> dict[str, Any]:
         "kind": template.type,
         "default_category": template.category,
     }
-
-
-def _template_of_type(org_id: uuid.UUID, template_type: str) -> EmailTemplate | None:
-    statement = scoped(select(EmailTemplate), org_id).where(
-        EmailTemplate.type == template_type,
-        EmailTemplate.archived_at.is_(None),
-        EmailTemplate.current_version_id.is_not(None),
-    )
-    return db.session.scalars(statement.order_by(EmailTemplate.updated_at.desc())).first()
 
 
 def _candidate_id(org_id: uuid.UUID, spec: dict[str, Any]) -> uuid.UUID | None:
