@@ -81,13 +81,15 @@ def test_provider_reports_move_the_status_but_never_back(app, org):
     assert rollup(org, "complained") == 1 and rollup(org, "bounced_hard") == 1
 
 
-def test_drain_after_a_database_outage_loses_nothing(app, org):
+@pytest.mark.parametrize("failing", ["FROM messages", "INSERT INTO stat_rollups"])
+def test_drain_after_a_database_outage_loses_nothing(app, org, failing):
+    """The database fails before the batch is written, or halfway through it."""
     message = make_sent_message(org)
     for n in range(30):
         push(message, "opened", event_id=f"open-{n}", user_agent="Mail")
 
     def database_down(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO MESSAGE_EVENTS"):
+        if failing in statement:
             raise OperationalError(statement, {}, Exception("server closed the connection"))
 
     event.listen(db.engine, "before_cursor_execute", database_down)

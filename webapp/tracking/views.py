@@ -5,11 +5,13 @@ valid and invalid tokens (P2); a click redirects only to a URL of that message, 
 is a 404 (P1) and a ``?url=`` parameter is never looked at.
 """
 
+import math
+
 from flask import Response, abort, current_app, redirect, request
 
 from webapp.redis_client import get_redis
 from webapp.services.tracking import hits
-from webapp.throttle import enforce
+from webapp.throttle import client_key, enforce
 from webapp.tracking import bp
 
 NO_STORE = {"Cache-Control": "no-store, private", "Pragma": "no-cache"}
@@ -21,14 +23,17 @@ def _limit() -> None:
 
 @bp.route("/o/<token>", methods=["GET", "HEAD"])
 def open_pixel(token: str):
-    _limit()
-    hits.record_open(
-        get_redis(),
+    event = hits.open_event(
         token,
         method=request.method,
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr,
     )
+    limit = current_app.config["HERALD"].public_rate_limit
+    verdict = hits.limit_and_push(get_redis(), f"public:{client_key()}", limit, event)
+    if not verdict.allowed:
+        headers = {"Retry-After": str(max(1, math.ceil(verdict.retry_after)))}
+        return Response("Too many requests.", status=429, headers=headers)
     return Response(hits.PIXEL_GIF, mimetype="image/gif", headers=NO_STORE)
 
 

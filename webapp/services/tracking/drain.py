@@ -20,7 +20,7 @@ from typing import Any
 
 import redis
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from webapp.extensions import db
 from webapp.models import Message, MessageEvent, Organization, new_id
@@ -176,17 +176,48 @@ def _row(event: dict[str, Any]) -> dict[str, Any]:
 
 def _insert_events(events: list[dict[str, Any]]) -> set[str]:
     """Insert, skipping event keys already stored; returns the keys that were new."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    inserted: set[str] = set()
+    if not events:
+        return set()
     rows = [_row(e) for e in events]
-    for start in range(0, len(rows), 500):
-        statement = (
-            dialect.insert(MessageEvent)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["event_key"])
-            .returning(MessageEvent.event_key)
+    if db.engine.dialect.name == "postgresql":
+        return _copy_insert(rows)
+    statement = (
+        sqlite.insert(MessageEvent.__table__)
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(MessageEvent.__table__.c.event_key)
+    )
+    return set(db.session.execute(statement, rows).scalars())
+
+
+_COLUMNS = (
+    "id", "org_id", "message_id", "type", "occurred_at", "event_key", "source", "is_machine",
+    "machine_reason", "url", "user_agent", "data",
+)  # fmt: skip
+
+
+def _copy_insert(rows: list[dict[str, Any]]) -> set[str]:
+    """PostgreSQL: COPY the batch into a temporary table, then one INSERT … SELECT … ON
+    CONFLICT DO NOTHING RETURNING: far cheaper than binding thousands of parameters."""
+    from psycopg.types.json import Jsonb
+
+    names = ", ".join(_COLUMNS)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS herald_event_stage "
+            "(LIKE message_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        inserted.update(db.session.scalars(statement))
+        with cursor.copy(f"COPY herald_event_stage ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Jsonb(row[c]) if c == "data" else row[c] for c in _COLUMNS])
+        cursor.execute(
+            f"INSERT INTO message_events ({names}) SELECT {names} FROM herald_event_stage "  # noqa: S608 - fixed column names
+            "ON CONFLICT (event_key) DO NOTHING RETURNING event_key"
+        )
+        inserted = {key for (key,) in cursor.fetchall()}
+        cursor.execute("DELETE FROM herald_event_stage")
+    finally:
+        cursor.close()
     return inserted
 
 

@@ -10,6 +10,7 @@ again that the message belongs to the token's organization.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 import uuid
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Message, utcnow
-from webapp.services import events
+from webapp.services import events, ratelimit
 from webapp.services.tokens import InvalidToken, read_token
 from webapp.services.tracking.classify import BURST_SECONDS, classify_click, classify_open
 
@@ -39,31 +40,68 @@ def _ids(payload: object, size: int) -> tuple[uuid.UUID, uuid.UUID] | None:
         return None
 
 
-def record_open(
-    conn: redis.Redis, token: str, *, method: str, user_agent: str, ip: str | None
-) -> bool:
-    """Push an ``opened`` event when the token is valid. Never raises: the pixel must answer."""
+def open_event(token: str, *, method: str, user_agent: str, ip: str | None) -> dict | None:
+    """The ``opened`` event for a valid token, or ``None``. No I/O at all."""
     try:
         ids = _ids(read_token("open", token), 2)
     except InvalidToken:
-        return False
+        return None
     if ids is None:
-        return False
+        return None
     verdict = classify_open(method=method, user_agent=user_agent, ip=ip)
+    return events.make_event(
+        org_id=ids[0],
+        message_id=ids[1],
+        type="opened",
+        is_machine=verdict.is_machine,
+        machine_reason=verdict.reason,
+        user_agent=user_agent,
+    )
+
+
+# The token bucket of ``webapp.services.ratelimit`` plus "push the event when allowed", in
+# one script: the pixel's hot path is then a single Redis round trip.
+_LIMIT_AND_PUSH = """
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil then tokens = capacity; ts = now end
+tokens = math.min(capacity, tokens + (now - ts) * rate)
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+  if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[4]) end
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return {allowed, tostring(wait)}
+"""
+
+
+def limit_and_push(
+    conn: redis.Redis, key: str, limit_per_minute: int, event: dict | None
+) -> ratelimit.Verdict:
+    """Take a token from the client's public bucket (the one ``webapp.throttle.enforce``
+    uses) and, when allowed, push the event. Redis down: fail open, the event is lost
+    (logged) and the pixel still answers."""
+    payload = json.dumps(event, separators=(",", ":")) if event is not None else ""
     try:
-        events.push_event(
-            conn,
-            org_id=ids[0],
-            message_id=ids[1],
-            type="opened",
-            is_machine=verdict.is_machine,
-            machine_reason=verdict.reason,
-            user_agent=user_agent,
+        script = conn.register_script(_LIMIT_AND_PUSH)
+        allowed, wait = script(
+            keys=[f"herald:rl:{key}", events.EVENTS_KEY],
+            args=[limit_per_minute / 60.0, limit_per_minute, time.time(), payload],
         )
     except redis.RedisError:
         logger.warning("open event lost: Redis unavailable")
-        return False
-    return True
+        return ratelimit.Verdict(True, 0.0)
+    return ratelimit.Verdict(bool(int(allowed)), float(wait))
 
 
 @dataclass(frozen=True)

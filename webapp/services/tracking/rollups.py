@@ -84,11 +84,13 @@ def upsert(counter: Counter) -> None:
         }
         for key, value in sorted(counter.items(), key=lambda item: tuple(map(str, item[0])))
     ]
+    if not rows:
+        return
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), 500):
-        statement = dialect.insert(StatRollup).values(rows[start : start + 500])
-        statement = statement.on_conflict_do_update(
-            index_elements=["org_id", "hour", "campaign_id", "template_version_id", "metric"],
-            set_={"count": StatRollup.count + statement.excluded["count"]},
-        )
-        db.session.execute(statement)
+    table = StatRollup.__table__
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["org_id", "hour", "campaign_id", "template_version_id", "metric"],
+        set_={"count": table.c.count + statement.excluded["count"]},
+    )
+    db.session.execute(statement, rows)
