@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests import test_api_helpers as helpers
 from tests.test_api_helpers import Api, make_key
 from webapp.extensions import db
@@ -130,3 +132,17 @@ def test_values_no_database_can_store_are_422_not_500(api):
     assert nan.status_code == 422 and nan.json["errors"][0]["field"] == "context.n"
     assert api.get("/messages/abc%00def").status_code == 404
     assert api.get("/messages?to=a%00b").status_code == 422
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    documented = {(method.upper(), path) for path, methods in paths.items() for method in methods}
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (method, path) in documented, f"{method} {path} is not documented"
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            assert "Scope: `" in operation["description"], f"{method} {path} has no scope"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import timedelta
 
 from tests import test_api_helpers as helpers
@@ -36,7 +38,7 @@ def test_raw_send_creates_a_queued_message(api, org):
     body = response.json
     assert body["status"] == "queued" and body["to"] == "ada@example.com"
     assert body["subject"] == "Hello" and body["category"] == "transactional"
-    row = db.session.get(Message, __import__("uuid").UUID(body["id"]))
+    row = db.session.get(Message, uuid.UUID(body["id"]))
     assert row.org_id == org.id and row.raw_html == "<p>Hi</p>"
 
 
@@ -180,9 +182,14 @@ def test_cancel_then_retry(api, org):
     assert canceled.status_code == 200 and canceled.json["status"] == "canceled"
     again = api.post(f"/messages/{created['id']}/cancel")
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
-    retried = api.post(f"/messages/{created['id']}/retry")
-    assert retried.status_code == 200 and retried.json["status"] == "queued"
     assert api.post(f"/messages/{created['id']}/retry").status_code == 409
+    failed = api.post("/messages", json=RAW).json
+    row = db.session.get(Message, uuid.UUID(failed["id"]))
+    row.status, row.last_error = "failed", "550 mailbox full"
+    db.session.commit()
+    retried = api.post(f"/messages/{failed['id']}/retry")
+    assert retried.status_code == 200 and retried.json["status"] == "queued"
+    assert api.post(f"/messages/{failed['id']}/retry").status_code == 409
 
 
 def test_candidate_id_must_belong_to_the_organization(api, org, other_org):
@@ -199,3 +206,29 @@ def test_send_needs_the_send_scope(client, org):
     reader = Api(client, make_key(org, scopes=["read"]))
     assert reader.post("/messages/bulk", json={"messages": [RAW]}).status_code == 403
     assert reader.post("/messages", json=RAW).status_code == 403
+
+
+def test_concurrent_requests_with_one_key_create_one_message(app, api):
+    """Two identical requests racing: one wins, the other answers with the winner's result."""
+    barrier = threading.Barrier(4)
+    results: list[tuple[int, str]] = []
+
+    def post():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(
+            "/api/v1/messages",
+            json=RAW,
+            headers={"Authorization": f"Bearer {api.raw_key}", "Idempotency-Key": "race-1"},
+        )
+        results.append((response.status_code, response.get_json().get("id", "")))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [status for status, _ in results] == [201] * 4, results
+    assert len({message_id for _, message_id in results}) == 1
+    db.session.expire_all()
+    assert len(db.session.scalars(db.select(Message)).all()) == 1

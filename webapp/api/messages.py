@@ -34,6 +34,7 @@ from webapp.models import Message
 from webapp.services.api import messages as message_service
 from webapp.services.api.pagination import BadCursor, paginate
 from webapp.services.api.validation import FieldErrors
+from webapp.services.sending import actions
 from webapp.tenancy import get_scoped
 
 SEND_MESSAGE = obj(
@@ -222,7 +223,7 @@ def list_messages(query: dict[str, Any]):
     responses={200: ref("Message"), 409: None},
 )
 def cancel_message(message_id: str):
-    return _act(message_id, message_service.cancel_message)
+    return _act(message_id, actions.cancel_message, "canceled")
 
 
 @endpoint(
@@ -230,19 +231,17 @@ def cancel_message(message_id: str):
     "POST",
     scope="send",
     tag="Messages",
-    summary="Send a failed, unknown or canceled message again",
+    summary="Send a failed, unknown or deferred message again now (same Message-ID)",
     responses={200: ref("Message"), 409: None},
 )
 def retry_message(message_id: str):
-    return _act(message_id, message_service.retry_message)
+    return _act(message_id, actions.retry_message, "retried")
 
 
-def _act(message_id: str, action):
+def _act(message_id: str, action, verb: str):
     message = _message_or_404(message_id)
-    try:
-        action(message)
-    except message_service.WrongState as exc:
-        raise ApiError(409, "Conflict", str(exc)) from None
+    if not action(message):
+        raise ApiError(409, "Conflict", f"A {message.status} message cannot be {verb}.")
     db.session.commit()
     return json_response(serializers.message(message))
 

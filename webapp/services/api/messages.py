@@ -11,14 +11,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 
-from webapp.after_commit import after_commit
-from webapp.extensions import db
-from webapp.models import Candidate, EmailTemplate, Message, MessageStatus, utcnow
+from webapp.models import Candidate, EmailTemplate, Message
 from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
-from webapp.services.outbox import create_message, enqueue_send
+from webapp.services.outbox import create_message
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
 
@@ -141,42 +139,3 @@ def _uuid_filter(value: str, name: str) -> uuid.UUID:
 
 def _time(filters: dict[str, Any], name: str) -> datetime:
     return parse_datetime(filters[name], name)
-
-
-CANCELABLE = (
-    MessageStatus.SCHEDULED.value,
-    MessageStatus.QUEUED.value,
-    MessageStatus.DEFERRED.value,
-)
-RETRYABLE = (MessageStatus.FAILED.value, MessageStatus.UNKNOWN.value, MessageStatus.CANCELED.value)
-
-
-class WrongState(Exception):
-    """The message's status does not allow the action."""
-
-
-def cancel_message(message: Message) -> Message:
-    """Cancel a message that has not been handed to a relay yet (conditional update)."""
-    changed = db.session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.status.in_(CANCELABLE))
-        .values(status=MessageStatus.CANCELED.value, lease_expires_at=None)
-    ).rowcount
-    if not changed:
-        raise WrongState(f"a {message.status} message cannot be canceled")
-    db.session.refresh(message)
-    return message
-
-
-def retry_message(message: Message) -> Message:
-    """Queue a failed, unknown or canceled message again, due now."""
-    if message.status not in RETRYABLE:
-        raise WrongState(f"a {message.status} message cannot be retried")
-    now = utcnow()
-    message.status = MessageStatus.QUEUED.value
-    message.send_after = now
-    message.queued_at = now
-    message.failed_at = None
-    db.session.flush()
-    after_commit(enqueue_send, message.id)
-    return message
