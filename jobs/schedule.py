@@ -53,6 +53,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
 )
 
 
+def rq_id(job: PeriodicJob, prefix: str = "periodic") -> str:
+    """RQ job ids allow letters, digits, '_' and '-' only."""
+    return f"{prefix}-{job.id.replace('.', '-')}"
+
+
 def importable(job: PeriodicJob) -> bool:
     module_name, _, attr = job.func.rpartition(".")
     try:
@@ -72,21 +77,18 @@ def active_jobs(jobs: tuple[PeriodicJob, ...] = PERIODIC_JOBS) -> list[PeriodicJ
 
 def reconcile(scheduler, jobs: list[PeriodicJob]) -> None:
     """Make rq-scheduler hold exactly ``jobs`` (by id): cancel strays, (re)schedule the rest."""
-    wanted = {job.id for job in jobs}
+    wanted = {rq_id(job) for job in jobs}
     for existing in scheduler.get_jobs():
-        if (
-            existing.id.startswith("periodic:")
-            and existing.id.removeprefix("periodic:") not in wanted
-        ):
+        if existing.id.startswith("periodic-") and existing.id not in wanted:
             scheduler.cancel(existing)
     for job in jobs:
-        scheduler.cancel(f"periodic:{job.id}")
+        scheduler.cancel(rq_id(job))
         scheduler.schedule(
             scheduled_time=datetime.now(UTC),
             func=job.func,
             interval=job.interval,
             repeat=None,
-            id=f"periodic:{job.id}",
+            id=rq_id(job),
             description=job.id,
             queue_name=job.queue,
             timeout=job.timeout,
@@ -108,15 +110,16 @@ class FastLoop:
         for job in self.jobs:
             if now < self.next_at[job.id] or self._waiting(job):
                 continue
+            job_id = f"{rq_id(job, 'fast')}-{int(now * 1000)}"
             Queue(job.queue, connection=self.conn).enqueue(
                 job.func,
-                job_id=f"fast:{job.id}:{int(now * 1000)}",
+                job_id=job_id,
                 description=job.id,
                 job_timeout=job.timeout,
                 result_ttl=job.interval * 5,
                 failure_ttl=3600,
             )
-            self.conn.set(f"herald:fast:{job.id}", f"fast:{job.id}:{int(now * 1000)}", ex=600)
+            self.conn.set(f"herald:fast:{job.id}", job_id, ex=600)
             self.next_at[job.id] = now + job.interval
             enqueued.append(job.id)
         return enqueued
