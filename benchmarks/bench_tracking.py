@@ -16,6 +16,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ DB_URL = os.environ.get(
     "BENCH_TRACKING_DATABASE_URL", "postgresql://postgres@127.0.0.1/herald_bench_tracking"
 )
 REDIS_URL = os.environ.get("BENCH_TRACKING_REDIS_URL", "redis://127.0.0.1:6379/7")
-SECRET = "bench-tracking-secret"
+SECRET = "bench-tracking-secret"  # noqa: S105 - a throwaway key for the benchmark
 DURATION = os.environ.get("BENCH_TRACKING_DURATION", "6s")
 CONNECTIONS = int(os.environ.get("BENCH_TRACKING_CONNECTIONS", "8"))
 DRAIN_EVENTS = 20_000
@@ -40,7 +41,7 @@ def overrides() -> dict:
         "public_rate_limit": 1_000_000_000,
         "log_level": "WARNING",
         "public_url": "http://127.0.0.1",
-        "instance_path": Path("/tmp/herald-bench-tracking"),
+        "instance_path": Path(tempfile.gettempdir()) / "herald-bench-tracking",
     }
 
 
@@ -206,7 +207,7 @@ def _drain(messages: list) -> list[dict]:
         )
     events.push_events(conn, batch)
     started = time.perf_counter()
-    result = drain(conn, batch_size=2000)
+    result = drain(conn, batch_size=5000)
     elapsed = time.perf_counter() - started
     db.session.remove()
     if result.stored != DRAIN_EVENTS:

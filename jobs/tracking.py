@@ -14,7 +14,7 @@ from webapp.services.tracking.drain import drain
 logger = logging.getLogger(__name__)
 
 
-def drain_events(batch_size: int = 2000, max_batches: int = 50) -> int:
+def drain_events(batch_size: int = 5000, max_batches: int = 20) -> int:
     """Write up to ``batch_size * max_batches`` events; returns how many were newly stored."""
     result = drain(get_redis(), batch_size=batch_size, max_batches=max_batches)
     if result.read:

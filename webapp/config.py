@@ -62,6 +62,7 @@ class Settings:
     encryption_key: str = ""  # Fernet key for secrets at rest; derived from SECRET_KEY when empty
     log_level: str = "INFO"
     testing: bool = False
+    tracking_flush_ms: int = 20  # open-pixel events buffered per process this long; 0: push at once
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -116,6 +117,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_RENDER_MAX_BYTES": "render_max_bytes",
     "HERALD_ENCRYPTION_KEY": "encryption_key",
     "HERALD_LOG_LEVEL": "log_level",
+    "HERALD_TRACKING_FLUSH_MS": "tracking_flush_ms",
 }
 
 

@@ -10,7 +10,7 @@ import math
 from flask import Response, abort, current_app, redirect, request
 
 from webapp.redis_client import get_redis
-from webapp.services.tracking import hits
+from webapp.services.tracking import buffer, hits
 from webapp.throttle import client_key, enforce
 from webapp.tracking import bp
 
@@ -29,10 +29,24 @@ def open_pixel(token: str):
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr,
     )
-    limit = current_app.config["HERALD"].public_rate_limit
-    verdict = hits.limit_and_push(get_redis(), f"public:{client_key()}", limit, event)
-    if not verdict.allowed:
-        headers = {"Retry-After": str(max(1, math.ceil(verdict.retry_after)))}
+    settings = current_app.config["HERALD"]
+    client = client_key()
+    if settings.tracking_flush_ms > 0 and not settings.testing:
+        pixel_buffer = buffer.buffer_for(
+            get_redis(),
+            flush_ms=settings.tracking_flush_ms,
+            limit_per_minute=settings.public_rate_limit,
+        )
+        wait = pixel_buffer.retry_after(client)
+        if not wait:
+            pixel_buffer.add(client, event)
+    else:
+        verdict = hits.limit_and_push(
+            get_redis(), f"public:{client}", settings.public_rate_limit, event
+        )
+        wait = 0.0 if verdict.allowed else verdict.retry_after
+    if wait:
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
         return Response("Too many requests.", status=429, headers=headers)
     return Response(hits.PIXEL_GIF, mimetype="image/gif", headers=NO_STORE)
 

@@ -63,6 +63,10 @@ def _update_counters(fresh: list[dict[str, Any]]) -> None:
             row[first_key] = datetime.fromisoformat(event["occurred_at"])
     if not deltas:
         return
+    rows = sorted(deltas.values(), key=lambda r: r["b_id"])
+    if db.engine.dialect.name == "postgresql":
+        _copy_update_counters(rows)
+        return
     table = Message.__table__
     statement = (
         update(table)
@@ -78,7 +82,36 @@ def _update_counters(fresh: list[dict[str, Any]]) -> None:
             ),
         )
     )
-    db.session.execute(statement, sorted(deltas.values(), key=lambda r: r["b_id"]))
+    db.session.execute(statement, rows)
+
+
+_STAGE = ("b_id", "b_open", "b_machine_open", "b_click", "b_machine_click", "b_opened", "b_clicked")
+
+
+def _copy_update_counters(rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY the deltas into a temporary table and apply them in one UPDATE."""
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    try:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS herald_counter_stage (b_id uuid, b_open int, "
+            "b_machine_open int, b_click int, b_machine_click int, b_opened timestamptz, "
+            "b_clicked timestamptz) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY herald_counter_stage ({', '.join(_STAGE)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in _STAGE])
+        cursor.execute(
+            "UPDATE messages AS m SET open_count = m.open_count + s.b_open, "
+            "machine_open_count = m.machine_open_count + s.b_machine_open, "
+            "click_count = m.click_count + s.b_click, "
+            "machine_click_count = m.machine_click_count + s.b_machine_click, "
+            "opened_at = COALESCE(m.opened_at, s.b_opened), "
+            "clicked_at = COALESCE(m.clicked_at, s.b_clicked) "
+            "FROM herald_counter_stage AS s WHERE m.id = s.b_id"
+        )
+        cursor.execute("DELETE FROM herald_counter_stage")
+    finally:
+        cursor.close()
 
 
 def _update_statuses(fresh: list[dict[str, Any]]) -> None:
