@@ -147,9 +147,12 @@ def _local_hours(rows):
     return [(at.astimezone(tz).strftime("%a %H:00"), count) for at, count in rows]
 
 
-@bp.post("/queues/<queue_name>/failed/<job_id>/requeue")
-def requeue(queue_name, job_id):
-    if queue_health.requeue_failed(get_redis(), queue_name, job_id[:100]):
+@bp.post("/queues/<queue_name>/failed/<rq_job>/requeue")
+def requeue(queue_name, rq_job):
+    """Retry a failed RQ job. RQ jobs belong to the installation, not to one organization, so
+    the argument is not an organization object id; the action is audited."""
+    job_id = rq_job[:100]
+    if queue_health.requeue_failed(get_redis(), queue_name, job_id):
         audit.record(
             g.org.id,
             "job.requeue",
