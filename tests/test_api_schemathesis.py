@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -20,6 +21,7 @@ from tests.test_api_helpers import make_key
 MAX_EXAMPLES = 8
 
 
+NEGATIVE_CHECKS = [not_a_server_error, content_type_conformance, status_code_conformance]
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -28,7 +30,8 @@ CHECKS = [
 ]
 
 
-def test_api_conforms_to_its_openapi_document(app, org):
+def _run(app, org, mode: GenerationMode, checks: list) -> list[int]:
+    """Run every operation of the document; return the statuses seen, fail with every problem."""
     app.config["HERALD"].api_rate_limit = 100_000  # the run itself must not be rate limited
     headers = {"Authorization": f"Bearer {make_key(org)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
@@ -38,7 +41,7 @@ def test_api_conforms_to_its_openapi_document(app, org):
     assert len(operations) >= 5
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=MAX_EXAMPLES,
             deadline=None,
@@ -47,7 +50,7 @@ def test_api_conforms_to_its_openapi_document(app, org):
             suppress_health_check=list(HealthCheck),
         )
         def run_case(case):
-            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            response = case.call_and_validate(headers=headers, checks=checks)
             statuses.append(response.status_code)
 
         try:
@@ -57,4 +60,15 @@ def test_api_conforms_to_its_openapi_document(app, org):
     assert not failures, "\n\n".join(failures)
     # The run reached the handlers, not only the authentication in front of them.
     assert len(statuses) > 3 * len(operations)
+    return statuses
+
+
+def test_api_conforms_to_its_openapi_document(app, org):
+    statuses = _run(app, org, GenerationMode.POSITIVE, CHECKS)
     assert {200, 422} <= set(statuses), sorted(set(statuses))
+
+
+def test_invalid_requests_get_problems_not_server_errors(app, org):
+    """Requests that break the schema (wrong types, missing fields) answer 4xx problems."""
+    statuses = _run(app, org, GenerationMode.NEGATIVE, NEGATIVE_CHECKS)
+    assert max(statuses) < 500 and 422 in statuses, sorted(set(statuses))

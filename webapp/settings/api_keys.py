@@ -128,7 +128,10 @@ def api_docs():
     )
 
 
-TAG_ORDER = ("Messages", "Candidates", "Jobs", "Shortlists", "Campaigns", "Events")
+TAG_ORDER = (
+    "Messages", "Templates", "Candidates", "Jobs", "Shortlists", "Campaigns", "Events",
+    "Invitations", "Suppressions", "Preferences", "Webhooks", "Statistics",
+)  # fmt: skip
 
 
 def _by_tag(document: dict) -> list[tuple[str, list[dict]]]:
