@@ -118,3 +118,33 @@ def test_bad_dates_are_explained_next_to_the_field(org, logged_in):
 def test_empty_log_says_what_will_appear(org, logged_in):
     html = logged_in.get("/settings/audit").get_data(as_text=True)
     assert "Nothing recorded yet" in html
+
+
+def test_campaign_and_brand_actions_show_who_did_them(org, user, logged_in):
+    from webapp.models import Campaign
+    from webapp.services import campaign_run
+    from webapp.services.email_templates import update_brand
+
+    campaign = Campaign(org_id=org.id, name="Spring interviews", status="running")
+    db.session.add(campaign)
+    db.session.flush()
+    actor = {"actor_user_id": user.id, "actor_label": user.email}
+    assert campaign_run.pause(campaign, **actor)
+    assert campaign_run.cancel(campaign, **actor) == 0
+    brand = {
+        "logo_url": "",
+        "primary_color": "#123456",
+        "text_color": "#111111",
+        "background_color": "#ffffff",
+        "font_family": "Georgia, serif",
+        "footer_text": "Acme",
+        "postal_address": "1 Main Street",
+        "sender_name": "Acme",
+    }
+    update_brand(org, brand, user_id=user.id, actor_label=user.email)
+    db.session.commit()
+
+    assert _actions(org) == ["campaign.pause", "campaign.cancel", "brand.update"]
+    html = logged_in.get("/settings/audit?action=campaign").get_data(as_text=True)
+    assert 'data-action="campaign.cancel"' in html and 'data-action="brand.update"' not in html
+    assert "Test User" in html  # the person, by name
