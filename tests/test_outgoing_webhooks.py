@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Message, WebhookDelivery, utcnow
+from webapp.models import Message, WebhookDelivery, WebhookEndpoint, utcnow
 from webapp.services import outgoing_webhooks
 
 
@@ -152,3 +152,16 @@ def test_dashboard_lists_deliveries_and_replays(logged_in, org, receiver):
     outgoing_webhooks.deliver_due()
     assert len(receiver.received) == 2
     assert endpoint.id is not None
+
+
+def test_admin_adds_an_endpoint_with_an_event_filter(logged_in, org):
+    response = logged_in.post(
+        "/settings/webhooks",
+        data={"url": "https://hooks.example.com/in", "event_types": ["message.bounced"]},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "whsec_" in page, "the secret is shown once added"
+    endpoint = db.session.scalars(select(WebhookEndpoint)).one()
+    assert endpoint.event_types == ["message.bounced"]
+    bad = logged_in.post("/settings/webhooks", data={"url": "ftp://nope"})
+    assert bad.status_code == 422 and 'value="ftp://nope"' in bad.get_data(as_text=True)
