@@ -232,3 +232,20 @@ def test_concurrent_requests_with_one_key_create_one_message(app, api):
     assert len({message_id for _, message_id in results}) == 1
     db.session.expire_all()
     assert len(db.session.scalars(db.select(Message)).all()) == 1
+
+
+def test_redis_down_still_accepts_and_keeps_the_message(app, api, caplog):
+    """Redis is transport: with it down the key is not rate limited (fails open) and the
+    message is committed; the dispatcher enqueues it when Redis is back (REQUIREMENTS Q6)."""
+    from webapp.redis_client import connect
+
+    live = app.extensions["herald.redis"]
+    app.extensions["herald.redis"] = connect("redis://127.0.0.1:1/0", timeout=0.5)  # refused
+    try:
+        response = api.post("/messages", json=RAW)
+    finally:
+        app.extensions["herald.redis"] = live
+    assert response.status_code == 201
+    row = db.session.get(Message, uuid.UUID(response.json["id"]))
+    assert row is not None and row.status == "queued"
+    assert "rate limiter unavailable" in caplog.text
