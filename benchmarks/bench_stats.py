@@ -7,7 +7,8 @@ templates; no network):
 
 * the 90-day overview (target <= 300 ms, median of 7),
 * a campaign's recipients table, first page and a filtered page (target <= 200 ms),
-* the lazily loaded breakdowns (campaign, recipient domain, top links), without targets.
+* the lazily loaded breakdowns (campaign, recipient domain, top links) and a ``/metrics``
+  scrape, without targets.
 
 Uses its own database (``BENCH_STATS_DATABASE_URL``, default ``herald_bench_stats`` on the local
 server, created when missing) and Redis database 13 (``BENCH_STATS_REDIS_URL``).
@@ -323,6 +324,9 @@ def run() -> list[dict]:
     rows.append(
         at_most("campaign recipients, page 100", _median_ms(client, page + "?page=100"), "ms", 200)
     )
+    app.config["HERALD"].metrics_token = "bench-metrics-token"  # noqa: S105 - benchmark only
+    scrape = _median_ms(client, "/metrics?token=bench-metrics-token")
+    rows.append(row("metrics scrape (1M messages)", scrape, "ms"))
     for kind in ("campaign", "domain", "links"):
         url = f"/stats/breakdowns?days=90&by={kind}"
         rows.append(row(f"stats breakdown by {kind}, 90 days", _median_ms(client, url), "ms"))
