@@ -103,3 +103,34 @@ def test_overview_draws_its_charts(live_server, page, org, user):
     page.goto(f"{live_server.url}/stats/queues")
     page.wait_for_selector("text=Queue health")
     screenshot(page, "stats-queues")
+
+
+def test_audit_log_page_filters_with_the_keyboard(live_server, page, org, user):
+    from webapp.services import audit
+
+    for action, details in (
+        ("campaign.send", {"recipients": 120}),
+        ("template.update", {"name": "Invitation", "version": 3}),
+        ("member.role", {"role": "viewer"}),
+    ):
+        audit.record(
+            org.id,
+            action,
+            actor_user_id=user.id,
+            actor_label=user.email,
+            target_type=action.split(".")[0],
+            target_id=org.id,
+            details=details,
+        )
+    db.session.commit()
+    browser_login(page, live_server, user.email, "correct horse battery")
+    page.goto(f"{live_server.url}/settings/audit")
+    page.focus("#action")
+    page.select_option("#action", "campaign")
+    page.keyboard.press("Tab")
+    page.click("button:has-text('Filter')")
+    page.wait_for_url("**action=campaign**")
+    rows = page.locator("tr[data-action]")
+    assert rows.count() == 1 and rows.first.get_attribute("data-action") == "campaign.send"
+    page.goto(f"{live_server.url}/settings/audit")
+    screenshot(page, "audit-log")
