@@ -22,6 +22,7 @@ from jobs.queues import BULK, TRANSACTIONAL, enqueue_send_batch, get_queue
 from webapp.extensions import db
 from webapp.models import Message, utcnow
 from webapp.services.outbox import create_message
+from webapp.services.sending.pipeline import UNMARK_STEP
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,6 +115,7 @@ def test_worker_killed_mid_batch_bulk_is_delivered_at_most_once(worker_env, smtp
     wait_for(lambda: len(smtp_server.handler.started) >= 10)
     os.kill(worker.pid, signal.SIGKILL)  # Q1: mid-batch, between acceptance and commit
     worker.wait()
+    handed_over = len(smtp_server.handler.started)
     smtp_server.handler.delay = 0
     smtp_server.handler.accept_before_reply = False
     time.sleep(2.1)  # the lease (2 s in the worker) expires
@@ -124,14 +126,14 @@ def test_worker_killed_mid_batch_bulk_is_delivered_at_most_once(worker_env, smtp
     assert set(delivered.values()) == {1}  # nothing twice
     counts = statuses()
     assert counts["sent"] + counts["unknown"] == 40
-    assert 1 <= counts["unknown"] <= 12  # only what was in flight waits for a person
+    # only what may have reached the server waits for a person; the rest was sent afterwards
+    assert 1 <= counts["unknown"] <= handed_over + UNMARK_STEP
+    assert counts["sent"] >= 40 - handed_over - UNMARK_STEP
     unknown = db.session.scalars(select(Message).where(Message.status == "unknown")).all()
     assert all("may have accepted" in m.last_error for m in unknown)
 
 
-def test_worker_killed_during_transactional_send_retries_with_same_id(
-    worker_env, smtp_server, org
-):
+def test_worker_killed_during_transactional_send_retries_with_same_id(worker_env, smtp_server, org):
     smtp_server.handler.delay = 1.0
     smtp_server.handler.accept_before_reply = True
     message = create_message(org.id, to_email="ada@example.com", raw_subject="Hi", raw_html="x")

@@ -30,7 +30,7 @@ from webapp.extensions import db
 from webapp.models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
-CLAIM_PREFIX = "herald:claimed:"
+CLAIMED_KEY = "herald:claimed"  # ids claimed but not yet handed to SMTP
 DISPATCH_CHUNK = 2000
 
 
@@ -58,18 +58,16 @@ def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> lis
     return list(db.session.scalars(statement))
 
 
-def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID], lease_seconds: int) -> None:
-    """Remember in Redis which claimed rows have not been handed to SMTP yet."""
-    pipe = conn.pipeline(transaction=False)
-    for message_id in ids:
-        pipe.set(f"{CLAIM_PREFIX}{message_id}", "1", ex=lease_seconds * 3)
-    pipe.execute()
+def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
+    """Remember in Redis which claimed rows have not been handed to SMTP yet (one SADD)."""
+    if ids:
+        conn.sadd(CLAIMED_KEY, *[str(message_id) for message_id in ids])
 
 
 def unmark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
-    """These rows are about to be handed to SMTP: from now on, a lost worker means unknown."""
+    """These rows are about to be handed to SMTP (or are done): a lost worker means unknown."""
     if ids:
-        conn.delete(*[f"{CLAIM_PREFIX}{message_id}" for message_id in ids])
+        conn.srem(CLAIMED_KEY, *[str(message_id) for message_id in ids])
 
 
 def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
@@ -128,9 +126,12 @@ def expired_leases(conn: redis.Redis, now: datetime, limit: int) -> tuple[list, 
         .with_for_update(skip_locked=True)
     ).all()
     requeue, unknown = [], []
-    for message_id, transactional in rows:
-        untouched = conn.exists(f"{CLAIM_PREFIX}{message_id}")
-        (requeue if transactional or untouched else unknown).append((message_id, transactional))
+    if not rows:
+        return requeue, unknown
+    untouched = conn.smismember(CLAIMED_KEY, [str(message_id) for message_id, _ in rows])
+    for (message_id, transactional), fresh in zip(rows, untouched, strict=True):
+        (requeue if transactional or fresh else unknown).append((message_id, transactional))
+    unmark_claimed(conn, [message_id for message_id, _ in rows])
     _set_status([i for i, _ in requeue], MessageStatus.QUEUED.value, now, "worker lost; requeued")
     _set_status(
         [i for i, _ in unknown],

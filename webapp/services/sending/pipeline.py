@@ -33,7 +33,8 @@ from webapp.services.sending.transport import RelayUnavailable, SMTPSession
 
 logger = logging.getLogger(__name__)
 MAX_RATE_WAIT = 2.0  # seconds a worker waits for a token before deferring the message
-TOKEN_RUN = 25  # messages to one domain that take their tokens (and leave Redis) together
+TOKEN_RUN = 25  # messages to one domain that take their tokens together
+UNMARK_STEP = 5  # claim markers dropped per Redis call (a killed worker leaves <= this unsure)
 
 
 @dataclass
@@ -49,7 +50,7 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
     report = BatchReport(claimed=len(claimed))
     if not claimed:
         return report
-    claiming.mark_claimed(conn, claimed, settings.lease_seconds)
+    claiming.mark_claimed(conn, claimed)
     messages = db.session.scalars(
         select(Message).where(Message.id.in_(claimed)).order_by(Message.org_id, Message.id)
     ).all()
@@ -65,6 +66,7 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
     for org_id, items, relays in work:
         _deliver(deque(items), org_id, relays, settings, conn, recorder)
     recorder.flush()
+    claiming.unmark_claimed(conn, claimed)  # those stopped by policy or rate limits too
     report.counts = recorder.counts
     return report
 
@@ -196,11 +198,16 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
     session.open()  # RelayUnavailable: the next relay gets the whole queue
     sent_on_session = 0
     allowance = 0  # messages at the head of the queue that hold their tokens
+    unmarked = 0  # messages at the head of the queue whose claim marker is gone
     try:
         while queue:
             if allowance == 0:
-                allowance = _take_tokens(limiter, queue, recorder, conn)
+                allowance = _take_tokens(limiter, queue, recorder)
+                unmarked = 0
                 continue
+            if unmarked == 0:
+                unmarked = min(UNMARK_STEP, allowance)
+                claiming.unmark_claimed(conn, [queue[i].id for i in range(unmarked)])
             item = queue[0]
             if not session.is_open:
                 session.open()
@@ -211,6 +218,7 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
                 raise RelayUnavailable(reply)  # a fresh connection that breaks: try the next relay
             queue.popleft()
             allowance -= 1
+            unmarked -= 1
             sent_on_session += 1
             _after_reply(item, reply, relay, session, conn, recorder, started)
             if recorder.should_flush:
@@ -219,7 +227,7 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
         session.close()
 
 
-def _take_tokens(limiter: limits.Limiter, queue: deque, recorder: Recorder, conn) -> int:
+def _take_tokens(limiter: limits.Limiter, queue: deque, recorder: Recorder) -> int:
     """Tokens for the run of messages to the head's domain; 0 after a wait or a deferral."""
     domain = queue[0].domain
     run = 0
@@ -228,7 +236,6 @@ def _take_tokens(limiter: limits.Limiter, queue: deque, recorder: Recorder, conn
         run += 1
     wait = limiter.take(domain, run)
     if wait <= 0:
-        claiming.unmark_claimed(conn, [queue[i].id for i in range(run)])
         return run
     if wait <= MAX_RATE_WAIT:
         time.sleep(wait)
