@@ -148,6 +148,28 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
+def _time_bulk(base: str, raw_key: str, size: int = 1000) -> float:
+    """Seconds for one POST /messages/bulk of ``size`` messages (one transaction)."""
+    import json
+
+    items = [
+        {"to": f"bulk{index}-{time.time_ns()}@example.com", "subject": "Hi", "text": "Hello"}
+        for index in range(size)
+    ]
+    request = urllib.request.Request(  # noqa: S310 - our own server on 127.0.0.1
+        f"{base}/api/v1/messages/bulk",
+        data=json.dumps({"messages": items}).encode(),
+        headers={"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - localhost
+        accepted = json.load(response)["accepted"]
+    if accepted != size:
+        raise RuntimeError(f"bulk send accepted {accepted} of {size}")
+    return time.perf_counter() - started
+
+
 def _count_messages() -> int:
     from sqlalchemy import create_engine, text
 
@@ -187,6 +209,7 @@ def run() -> list[dict]:
         latency = parse_wrk(_wrk(base, script, DURATION, LATENCY_CONNECTIONS))
         throughput = parse_wrk(_wrk(base, script, DURATION, THROUGHPUT_CONNECTIONS))
         created = _count_messages() - before
+        bulk_seconds = _time_bulk(base, raw_key)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -207,6 +230,7 @@ def run() -> list[dict]:
         row(f"api POST /messages p50 ({THROUGHPUT_CONNECTIONS} conns)", throughput["p50_ms"], "ms"),
         at_most("api POST /messages non-2xx responses", errors, "count", 0),
         row("api messages created during the runs", created, "rows"),
+        at_most("api POST /messages/bulk, 1,000 messages", bulk_seconds, "s", 5),
     ]
 
 
