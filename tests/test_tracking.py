@@ -122,7 +122,7 @@ def test_scanner_clicks_are_machine_events(client, org):
     client.get(path(click_url(org.id, honey.id, 1)), headers={"User-Agent": "curl/8.5"})
     run_drain()
     assert [e.machine_reason for e in events_of(fresh)] == ["too_soon_after_send"]
-    assert [e.machine_reason for e in events_of(burst)] == ["", "link_burst"]
+    assert [e.machine_reason for e in events_of(burst)] == ["link_burst", "link_burst"]
     assert sorted(e.machine_reason for e in events_of(honey)) == [
         "head_request",
         "honeypot",
@@ -148,3 +148,29 @@ def test_public_tracking_is_rate_limited_per_client(app, client, org):
     codes = [client.get(url).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429
     assert int(client.get(url).headers["Retry-After"]) >= 1
+
+
+def test_a_burst_turns_earlier_stored_clicks_into_machine_clicks(client, org):
+    from sqlalchemy import func
+
+    from webapp.models import StatRollup
+
+    message = make_sent_message(org)
+    client.get(path(click_url(org.id, message.id, 0)), headers={"User-Agent": BROWSER})
+    run_drain()  # the first click is stored as human
+    db.session.refresh(message)
+    assert message.click_count == 1 and message.clicked_at is not None
+    client.get(path(click_url(org.id, message.id, 1)), headers={"User-Agent": BROWSER})
+    run_drain()
+    db.session.refresh(message)
+    assert [e.machine_reason for e in events_of(message)] == ["link_burst", "link_burst"]
+    assert message.click_count == 0 and message.machine_click_count == 2
+    assert message.clicked_at is None
+
+    def metric(name):
+        return db.session.scalar(
+            select(func.coalesce(func.sum(StatRollup.count), 0)).where(StatRollup.metric == name)
+        )
+
+    assert metric("clicked_human") == 0 and metric("clicked_unique_human") == 0
+    assert metric("clicked_machine") == 2 and metric("clicked_unique") == 1

@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.models import Message, MessageEvent, Organization, new_id
 from webapp.services import outgoing_webhooks
 from webapp.services.events import EVENTS_KEY
-from webapp.services.tracking import rollups
+from webapp.services.tracking import bursts, rollups
 from webapp.services.tracking.apply import apply_to_messages, webhook_events
 
 logger = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ def _store_new(events: list[dict[str, Any]]):
     messages = {m.id: m for m in _load_messages(ids)}
     switches = _tracking_switches({m.org_id for m in messages.values()})
     valid = [e for e in events if _belongs(e, messages, switches)]
+    bursts.mark_in_batch(valid)
     inserted = _insert_events(valid)
     fresh = [e for e in valid if e["id"] in inserted]
     fresh.sort(key=lambda e: e["occurred_at"])
@@ -244,6 +245,7 @@ def _apply(fresh: list[dict[str, Any]], messages: dict) -> None:
         )
     rollups.upsert(counter)
     apply_to_messages(fresh, messages)
+    bursts.correct_stored(fresh, messages)
     _emit_webhooks(fresh, messages)
 
 
