@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Message, utcnow
+from webapp.models import DeliveryAttempt, Message, MessageEvent, utcnow
 from webapp.ops.checks import migration_heads
 from webapp.redis_client import get_redis
 from webapp.services import metrics
@@ -108,12 +109,40 @@ def _scrape(client) -> dict:
     return samples
 
 
-def test_metrics_report_queues_messages_latency_errors_and_events(app, client, org):
+def _attempt(org, msg, *, outcome: str, duration_ms: int | None, relay: str = "primary"):
+    db.session.add(
+        DeliveryAttempt(
+            org_id=org.id,
+            message_id=msg.id,
+            attempted_at=utcnow(),
+            relay_name=relay,
+            outcome=outcome,
+            duration_ms=duration_ms,
+        )
+    )
+
+
+def _event(org, msg, kind: str, *, machine: bool = False):
+    db.session.add(
+        MessageEvent(
+            org_id=org.id,
+            message_id=msg.id,
+            type=kind,
+            occurred_at=utcnow(),
+            event_key=uuid.uuid4().hex,
+            is_machine=machine,
+        )
+    )
+
+
+def test_metrics_report_queues_messages_latency_errors_and_events(app, client, org, monkeypatch):
+    monkeypatch.setattr(metrics, "SETTLE_SECONDS", 0.0)
     app.config["HERALD"].metrics_token = TOKEN
     now = utcnow()
+    rows = []
     for status, count in (("delivered", 3), ("failed", 1), ("scheduled", 2)):
         for index in range(count):
-            db.session.add(
+            rows.append(
                 Message(
                     org_id=org.id,
                     to_email=f"{status}{index}@example.com",
@@ -121,15 +150,20 @@ def test_metrics_report_queues_messages_latency_errors_and_events(app, client, o
                     send_after=now - timedelta(minutes=1),
                 )
             )
+    db.session.add_all(rows)
+    db.session.flush()
+    first = rows[0]
+    _attempt(org, first, outcome="sent", duration_ms=200)
+    _attempt(org, first, outcome="deferred", duration_ms=3000)
+    _attempt(org, first, outcome="failed", duration_ms=None)
+    for machine in (False, False, False, False, True, True):
+        _event(org, first, "opened", machine=machine)
     db.session.commit()
     conn = get_redis()
     from jobs.queues import get_queue
 
     get_queue("bulk").enqueue("jobs.sending.send_batch", "x", description="send_batch")
-    metrics.observe_send(conn, relay="default", outcome="sent", seconds=0.2)
-    metrics.observe_send(conn, relay="default", outcome="deferred", seconds=3.0)
     metrics.count_webhook_failure(conn, reason="timeout")
-    metrics.count_tracking_events(conn, [("opened", False, 4), ("opened", True, 2)])
 
     s = _scrape(client)
     assert s[("herald_messages", (("state", "delivered"),))] == 3
@@ -142,8 +176,34 @@ def test_metrics_report_queues_messages_latency_errors_and_events(app, client, o
     assert s[("herald_send_latency_seconds_bucket", (("le", "5.0"),))] == 2
     assert s[("herald_send_latency_seconds_count", ())] == 2
     assert s[("herald_send_latency_seconds_sum", ())] == pytest.approx(3.2)
-    assert s[("herald_relay_errors_total", (("outcome", "deferred"), ("relay", "default")))] == 1
+    assert s[("herald_relay_errors_total", (("outcome", "deferred"), ("relay", "primary")))] == 1
+    assert s[("herald_relay_errors_total", (("outcome", "failed"), ("relay", "primary")))] == 1
     assert s[("herald_webhook_failures_total", (("reason", "timeout"),))] == 1
     assert s[("herald_tracking_events_total", (("actor", "human"), ("type", "opened")))] == 4
     assert s[("herald_tracking_events_total", (("actor", "machine"), ("type", "opened")))] == 2
     assert s[("herald_redis_up", ())] == 1
+
+    # the next scrape adds only what is new: nothing is counted twice
+    _event(org, first, "clicked")
+    _attempt(org, first, outcome="sent", duration_ms=50)
+    db.session.commit()
+    s = _scrape(client)
+    assert s[("herald_tracking_events_total", (("actor", "human"), ("type", "opened")))] == 4
+    assert s[("herald_tracking_events_total", (("actor", "human"), ("type", "clicked")))] == 1
+    assert s[("herald_send_latency_seconds_count", ())] == 3
+    assert s[("herald_send_latency_seconds_bucket", (("le", "0.05"),))] == 1
+
+
+def test_metrics_count_history_again_after_a_redis_flush(app, client, org, monkeypatch):
+    monkeypatch.setattr(metrics, "SETTLE_SECONDS", 0.0)
+    app.config["HERALD"].metrics_token = TOKEN
+    msg = Message(org_id=org.id, to_email="a@example.com", status="sent", send_after=utcnow())
+    db.session.add(msg)
+    db.session.flush()
+    for _ in range(3):
+        _event(org, msg, "opened")
+    db.session.commit()
+    key = ("herald_tracking_events_total", (("actor", "human"), ("type", "opened")))
+    assert _scrape(client)[key] == 3
+    get_redis().flushdb()
+    assert _scrape(client)[key] == 3

@@ -5,18 +5,24 @@ Two kinds of numbers:
 * **Gauges read where the truth lives**, at every scrape: RQ queue depths and failed jobs,
   workers, the event-stream backlog (Redis); messages by state, messages due, failed webhook
   deliveries (the database, through indexed ``count`` queries). No process keeps them.
-* **Counters kept in Redis** so that every web and worker process adds to the same numbers:
-  send latency (a histogram), relay errors, webhook failures and tracking events. Producers call
-  :func:`observe_send`, :func:`count_webhook_failure` and :func:`count_tracking_events`; each is
-  one pipelined Redis round trip and never raises (a metric must not break a send).
+* **Counters kept in Redis**, so that every web process reports the same numbers: send latency
+  (a histogram) and relay errors from ``delivery_attempts``, tracking events from
+  ``message_events``. Each scrape folds the rows inserted since the previous one into the
+  counters (:func:`fold_new_rows`), so producers need not call anything and nothing is
+  counted twice. Webhook failures (rows are updated, not inserted) come from
+  :func:`count_webhook_failure`, one Redis call that never raises.
 
-Counters restart from zero if Redis is flushed; Prometheus' ``rate()`` handles such resets.
+If Redis is flushed the cursors go with the counters, and the next scrapes count the history
+again from the database, a few batches per scrape; Prometheus' ``rate()`` handles the reset.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import redis
 from prometheus_client.core import (
@@ -32,7 +38,14 @@ from sqlalchemy import func, select
 
 from jobs.queues import ALL_QUEUES
 from webapp.extensions import db
-from webapp.models import Message, MessageStatus, WebhookDelivery, utcnow
+from webapp.models import (
+    DeliveryAttempt,
+    Message,
+    MessageEvent,
+    MessageStatus,
+    WebhookDelivery,
+    utcnow,
+)
 from webapp.services.events import EVENTS_KEY
 
 logger = logging.getLogger(__name__)
@@ -43,22 +56,9 @@ _LATENCY = PREFIX + "send_latency"
 _RELAY_ERRORS = PREFIX + "relay_errors"
 _WEBHOOK_FAILURES = PREFIX + "webhook_failures"
 _TRACKING = PREFIX + "tracking_events"
-
-
-def observe_send(conn: redis.Redis, *, relay: str, outcome: str, seconds: float) -> None:
-    """Record one SMTP attempt: its duration, and an error unless the relay accepted it."""
-    try:
-        pipe = conn.pipeline(transaction=False)
-        for bound in LATENCY_BUCKETS:
-            if seconds <= bound:
-                pipe.hincrby(_LATENCY, f"le:{bound}", 1)
-        pipe.hincrby(_LATENCY, "count", 1)
-        pipe.hincrbyfloat(_LATENCY, "sum", seconds)
-        if outcome not in ("sent", "delivered"):
-            pipe.hincrby(_RELAY_ERRORS, f"{relay}|{outcome}", 1)
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("metrics: could not record a send attempt")
+SETTLE_SECONDS = 30.0  # rows younger than this wait for the next scrape (late commits)
+FOLD_BATCH = 20_000
+FOLD_MAX_BATCHES = 5  # per scrape; a long history is caught up over a few scrapes
 
 
 def count_webhook_failure(conn: redis.Redis, *, reason: str = "error") -> None:
@@ -68,15 +68,80 @@ def count_webhook_failure(conn: redis.Redis, *, reason: str = "error") -> None:
         logger.warning("metrics: could not record a webhook failure")
 
 
-def count_tracking_events(conn: redis.Redis, counts: Iterable[tuple[str, bool, int]]) -> None:
-    """Add ``(event type, is_machine, how many)`` to the tracking event counters."""
+def _id_bound(moment: datetime) -> uuid.UUID:
+    """The largest UUIDv7 that ``new_id`` could have made at ``moment`` (ids sort by time)."""
+    millis = int(moment.timestamp() * 1000)
+    return uuid.UUID(bytes=millis.to_bytes(6, "big") + b"\xff" * 10)
+
+
+def _fold(conn: redis.Redis, name: str, model, columns: tuple, add_rows) -> None:
+    """Add rows inserted since the last scrape to the Redis counters, exactly once.
+
+    Rows are read in id order (UUIDv7: insertion time) up to ``SETTLE_SECONDS`` ago, so a
+    transaction that commits a little late is still counted; the cursor and the counts move in
+    one Redis transaction, and a lock keeps two scrapes from folding the same rows.
+    """
+    lock = f"{PREFIX}fold-lock:{name}"
+    if not conn.set(lock, "1", nx=True, ex=60):
+        return
     try:
-        pipe = conn.pipeline(transaction=False)
-        for kind, is_machine, amount in counts:
-            pipe.hincrby(_TRACKING, f"{kind}|{'machine' if is_machine else 'human'}", amount)
-        pipe.execute()
-    except redis.RedisError:
-        logger.warning("metrics: could not record tracking events")
+        bound = _id_bound(utcnow() - timedelta(seconds=SETTLE_SECONDS))
+        for _ in range(FOLD_MAX_BATCHES):
+            raw = conn.get(f"{PREFIX}cursor:{name}")
+            statement = select(model.id, *columns).where(model.id <= bound)
+            if raw:
+                statement = statement.where(model.id > uuid.UUID(raw.decode()))
+            rows = db.session.execute(statement.order_by(model.id).limit(FOLD_BATCH)).all()
+            if not rows:
+                return
+            pipe = conn.pipeline(transaction=True)
+            add_rows(pipe, rows)
+            pipe.set(f"{PREFIX}cursor:{name}", str(rows[-1][0]))
+            pipe.execute()
+            if len(rows) < FOLD_BATCH:
+                return
+    finally:
+        conn.delete(lock)
+
+
+def _add_attempts(pipe, rows) -> None:
+    buckets: Counter = Counter()
+    errors: Counter = Counter()
+    total = 0.0
+    for _id, relay, outcome, duration_ms in rows:
+        if outcome != "sent":
+            errors[f"{relay or 'default'}|{outcome}"] += 1
+        if duration_ms is None:
+            continue
+        seconds = duration_ms / 1000
+        total += seconds
+        buckets["count"] += 1
+        for bound in LATENCY_BUCKETS:
+            if seconds <= bound:
+                buckets[f"le:{bound}"] += 1
+    for field, amount in buckets.items():
+        pipe.hincrby(_LATENCY, field, amount)
+    pipe.hincrbyfloat(_LATENCY, "sum", total)
+    for field, amount in errors.items():
+        pipe.hincrby(_RELAY_ERRORS, field, amount)
+
+
+def _add_events(pipe, rows) -> None:
+    counts = Counter(f"{kind}|{'machine' if machine else 'human'}" for _id, kind, machine in rows)
+    for field, amount in counts.items():
+        pipe.hincrby(_TRACKING, field, amount)
+
+
+def fold_new_rows(conn: redis.Redis) -> None:
+    """Bring the send-latency, relay-error and tracking-event counters up to date."""
+    _fold(
+        conn,
+        "attempts",
+        DeliveryAttempt,
+        (DeliveryAttempt.relay_name, DeliveryAttempt.outcome, DeliveryAttempt.duration_ms),
+        _add_attempts,
+    )
+    _fold(conn, "events", MessageEvent, (MessageEvent.type, MessageEvent.is_machine), _add_events)
 
 
 def _hash(conn: redis.Redis, key: str) -> dict[str, str]:
@@ -126,6 +191,7 @@ class HeraldCollector(Collector):
 
     def _redis(self) -> Iterator[Metric]:
         conn = self.conn
+        fold_new_rows(conn)
         depth = GaugeMetricFamily(
             "herald_queue_depth", "Jobs waiting per RQ queue", labels=["queue"]
         )
