@@ -98,42 +98,39 @@ def endpoint(
 
     def decorator(view: Callable) -> Callable:
         op = Operation(
-            rule=rule,
-            method=method,
-            endpoint=f"api.{view.__name__}",
-            scope=scope,
-            summary=summary,
-            tag=tag,
-            body=body,
-            query=query or {},
-            responses=responses,
-            description=description,
-            headers=headers or {},
-        )
-        if body is not None:
-            op.body_validator = _validator(body)
-        if op.query:
-            op.query_validator = _validator(_query_object(op.query))
-        REGISTRY.append(op)
-
-        @wraps(view)
-        def wrapped(**kwargs: Any):
-            _check_scope(op.scope)
-            if any("\x00" in str(value) for value in kwargs.values()):
-                raise not_found()  # no id or address contains NUL
-            if op.body is not None:
-                kwargs["body"] = _validated_body(op)
-            if op.query:
-                kwargs["query"] = _validated_query(op)
-            return view(**kwargs)
-
-        bp.add_url_rule(rule, view.__name__, wrapped, methods=[method])
-        return wrapped
+            rule, method, f"api.{view.__name__}", scope, summary, tag, body, query or {},
+            responses, description, headers or {},
+        )  # fmt: skip
+        return _register(op, view)
 
     return decorator
 
 
-def _validator(schema: dict):
+def _register(op: Operation, view: Callable) -> Callable:
+    """Compile the operation's schemas, record it for the document, and add the route."""
+    if op.body is not None:
+        op.body_validator = compile_schema(op.body)
+    if op.query:
+        op.query_validator = compile_schema(_query_object(op.query))
+    REGISTRY.append(op)
+
+    @wraps(view)
+    def wrapped(**kwargs: Any):
+        _check_scope(op.scope)
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise not_found()  # no id or address contains NUL
+        if op.body is not None:
+            kwargs["body"] = _validated_body(op)
+        if op.query:
+            kwargs["query"] = _validated_query(op)
+        return view(**kwargs)
+
+    bp.add_url_rule(op.rule, view.__name__, wrapped, methods=[op.method])
+    return wrapped
+
+
+def compile_schema(schema: dict):
+    """A validator for ``schema`` (component references resolved), compiled once."""
     from webapp.api.schemas import COMPONENTS
 
     resolvable = {**schema, "$defs": COMPONENTS}

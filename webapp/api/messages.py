@@ -9,6 +9,7 @@ from flask import g
 from webapp.api import serializers
 from webapp.api.framework import (
     ApiError,
+    compile_schema,
     endpoint,
     invalid,
     json_response,
@@ -53,6 +54,7 @@ SEND_MESSAGE = obj(
     },
     ("to",),
 )
+SEND_CHECK = compile_schema(SEND_MESSAGE)  # each bulk item is checked alone
 SEND_DESCRIPTION = (
     "Name the content one way: `template_id`, `template_type` (with `context`), or raw "
     "`subject` with `html` and/or `text`."
@@ -147,22 +149,16 @@ def send_message(body: dict[str, Any]):
     responses={200: BULK_RESULT, 409: None},
 )
 def send_bulk(body: dict[str, Any]):
-    from webapp.api.framework import REGISTRY
-
-    item_check = next(op for op in REGISTRY if op.endpoint == "api.send_message").body_validator
-
     def action(_key: str | None) -> tuple[dict, int]:
-        results = [
-            _bulk_item(index, item, item_check) for index, item in enumerate(body["messages"])
-        ]
+        results = [_bulk_item(index, item) for index, item in enumerate(body["messages"])]
         accepted = sum(1 for result in results if result["status"] == "accepted")
         return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}, 200
 
     return run(action, body)
 
 
-def _bulk_item(index: int, item: dict, item_check) -> dict[str, Any]:
-    errors = schema_errors(item_check, item)
+def _bulk_item(index: int, item: dict) -> dict[str, Any]:
+    errors = schema_errors(SEND_CHECK, item)
     if not errors:
         try:
             message = message_service.send_message(g.org_id, item)
