@@ -12,7 +12,14 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import DeliveryAttempt, Message, MessageEvent, utcnow
+from webapp.models import (
+    DeliveryAttempt,
+    Message,
+    MessageEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+    utcnow,
+)
 from webapp.ops.checks import migration_heads
 from webapp.redis_client import get_redis
 from webapp.services import metrics
@@ -159,11 +166,30 @@ def test_metrics_report_queues_messages_latency_errors_and_events(app, client, o
     for machine in (False, False, False, False, True, True):
         _event(org, first, "opened", machine=machine)
     db.session.commit()
-    conn = get_redis()
     from jobs.queues import get_queue
 
     get_queue("bulk").enqueue("jobs.sending.send_batch", "x", description="send_batch")
-    metrics.count_webhook_failure(conn, reason="timeout")
+    endpoint = WebhookEndpoint(
+        org_id=org.id, url="https://hooks.example.com/x", secret_encrypted=""
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    for event_id, status, attempts in (
+        ("a", "delivered", 3),
+        ("b", "failed", 5),
+        ("c", "pending", 0),
+    ):
+        db.session.add(
+            WebhookDelivery(
+                org_id=org.id,
+                endpoint_id=endpoint.id,
+                event_id=event_id,
+                event_type="message.delivered",
+                status=status,
+                attempts=attempts,
+            )
+        )
+    db.session.commit()
 
     s = _scrape(client)
     assert s[("herald_messages", (("state", "delivered"),))] == 3
@@ -178,7 +204,8 @@ def test_metrics_report_queues_messages_latency_errors_and_events(app, client, o
     assert s[("herald_send_latency_seconds_sum", ())] == pytest.approx(3.2)
     assert s[("herald_relay_errors_total", (("outcome", "deferred"), ("relay", "primary")))] == 1
     assert s[("herald_relay_errors_total", (("outcome", "failed"), ("relay", "primary")))] == 1
-    assert s[("herald_webhook_failures_total", (("reason", "timeout"),))] == 1
+    assert s[("herald_webhook_failures_total", ())] == 2 + 5  # every attempt but the successful one
+    assert s[("herald_webhook_deliveries_failed", ())] == 1
     assert s[("herald_tracking_events_total", (("actor", "human"), ("type", "opened")))] == 4
     assert s[("herald_tracking_events_total", (("actor", "machine"), ("type", "opened")))] == 2
     assert s[("herald_redis_up", ())] == 1

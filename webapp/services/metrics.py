@@ -9,8 +9,9 @@ Two kinds of numbers:
   (a histogram) and relay errors from ``delivery_attempts``, tracking events from
   ``message_events``. Each scrape folds the rows inserted since the previous one into the
   counters (:func:`fold_new_rows`), so producers need not call anything and nothing is
-  counted twice. Webhook failures (rows are updated, not inserted) come from
-  :func:`count_webhook_failure`, one Redis call that never raises.
+  counted twice.
+* **Webhook failures**, a counter read from the database: every attempt of an outgoing webhook
+  delivery but its successful one, summed over ``webhook_deliveries``.
 
 If Redis is flushed the cursors go with the counters, and the next scrapes count the history
 again from the database, a few batches per scrape; Prometheus' ``rate()`` handles the reset.
@@ -54,18 +55,10 @@ PREFIX = "herald:metrics:"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _LATENCY = PREFIX + "send_latency"
 _RELAY_ERRORS = PREFIX + "relay_errors"
-_WEBHOOK_FAILURES = PREFIX + "webhook_failures"
 _TRACKING = PREFIX + "tracking_events"
 SETTLE_SECONDS = 30.0  # rows younger than this wait for the next scrape (late commits)
 FOLD_BATCH = 20_000
 FOLD_MAX_BATCHES = 5  # per scrape; a long history is caught up over a few scrapes
-
-
-def count_webhook_failure(conn: redis.Redis, *, reason: str = "error") -> None:
-    try:
-        conn.hincrby(_WEBHOOK_FAILURES, reason, 1)
-    except redis.RedisError:
-        logger.warning("metrics: could not record a webhook failure")
 
 
 def _id_bound(moment: datetime) -> uuid.UUID:
@@ -182,11 +175,22 @@ class HeraldCollector(Collector):
         yield GaugeMetricFamily(
             "herald_messages_due", "Messages due but not yet picked up", value=due or 0
         )
-        failed = db.session.scalar(select(func.count()).where(WebhookDelivery.status == "failed"))
+        failed, attempts_failed = db.session.execute(
+            select(
+                func.count().filter(WebhookDelivery.status == "failed"),
+                func.coalesce(func.sum(WebhookDelivery.attempts), 0)
+                - func.count().filter(WebhookDelivery.status == "delivered"),
+            )
+        ).one()
         yield GaugeMetricFamily(
             "herald_webhook_deliveries_failed",
             "Outgoing webhook deliveries that gave up (replayable from the log)",
             value=failed or 0,
+        )
+        yield CounterMetricFamily(
+            "herald_webhook_failures",
+            "Outgoing webhook attempts that did not succeed",
+            value=max(0, int(attempts_failed or 0)),
         )
 
     def _redis(self) -> Iterator[Metric]:
@@ -234,12 +238,6 @@ class HeraldCollector(Collector):
             name, _, outcome = field.rpartition("|")
             relay.add_metric([name, outcome], int(value))
         yield relay
-        hooks = CounterMetricFamily(
-            "herald_webhook_failures", "Failed outgoing webhook attempts", labels=["reason"]
-        )
-        for reason, value in sorted(_hash(self.conn, _WEBHOOK_FAILURES).items()):
-            hooks.add_metric([reason], int(value))
-        yield hooks
         tracking = CounterMetricFamily(
             "herald_tracking_events", "Tracking events stored", labels=["type", "actor"]
         )
