@@ -207,6 +207,7 @@ def test_recipients_table_filters(org, setup):
     assert "bob@Gmail.com" in emails(answered="no")
     assert emails(state="failed") == ["dee@outlook.com"]
     assert emails(q="ADA") == ["ada@gmail.com"]
+    assert emails(q="%") == []  # typed literally, not a wildcard
     assert emails(state="delivered", opened="no") == ["bob@Gmail.com"]
 
 

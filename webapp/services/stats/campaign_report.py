@@ -113,9 +113,13 @@ def _recipients_query(org_id: uuid.UUID, campaign_id: uuid.UUID, flt: RecipientF
     if flt.state:
         statement = statement.where(Message.status == flt.state)
     if flt.search:
-        pattern = f"%{flt.search.lower()}%"
+        term = flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{term}%"  # what was typed, literally: % and _ are not wildcards here
         statement = statement.where(
-            or_(Message.to_email.ilike(pattern), Message.to_name.ilike(pattern))
+            or_(
+                Message.to_email.ilike(pattern, escape="\\"),
+                Message.to_name.ilike(pattern, escape="\\"),
+            )
         )
     statement = _yes_no(statement, flt.opened, Message.opened_at.is_not(None))
     statement = _yes_no(statement, flt.clicked, Message.clicked_at.is_not(None))
