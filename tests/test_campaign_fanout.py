@@ -83,7 +83,9 @@ def test_fan_out_creates_one_message_per_candidate_even_when_run_twice(app, org)
     ).all()
     assert {n for _, n in per_candidate} == {1}
     message = db.session.scalars(select(Message).where(Message.campaign_id == campaign.id)).first()
-    assert message.status == "scheduled" and message.is_transactional is False
+    assert message.status == "queued" and message.is_transactional is False  # due now
+    jobs = app.extensions["herald.redis"].lrange("rq:queue:bulk", 0, -1)
+    assert len(jobs) == 3  # one send batch per chunk of 5; none for rows skipped on the rerun
     assert message.category == "invitations" and message.shortlist_entry_id is not None
     assert message.context["job"]["title"] == "Backend Engineer"
     assert db.session.get(Campaign, campaign.id).status == "running"
@@ -181,3 +183,24 @@ def test_c7_refuses_without_postal_address_and_large_sends_need_typed_count(app,
         org, campaign, typed_count="1000", actor_user_id=None, actor_label="t"
     )
     assert problems == ["Type the number of recipients (1001) to confirm a send this large."]
+
+
+def test_stored_context_is_the_same_on_every_database(app, org):
+    """PostgreSQL builds the context in SQL, SQLite in Python: the result must not differ."""
+    from webapp.models import Job, ShortlistEntry
+    from webapp.services.campaign_context import recipient_context
+
+    campaign = make_campaign(org, 2, zones=("Asia/Tokyo",))
+    job = db.session.get(Job, campaign.job_id)
+    entries = db.session.scalars(
+        select(ShortlistEntry).where(ShortlistEntry.shortlist_id == campaign.shortlist_id)
+    ).all()
+    expected = {  # as the entries are before sending ("pending" becomes "invited")
+        e.id: recipient_context(org, e.candidate, e, job, words=False) for e in entries
+    }
+    campaign.status = "scheduled"
+    campaign_run.expand_chunk(campaign)
+    db.session.commit()
+    for message in db.session.scalars(select(Message).where(Message.campaign_id == campaign.id)):
+        assert message.context == expected[message.shortlist_entry_id]
+        assert message.to_name == message.context["candidate"]["full_name"]

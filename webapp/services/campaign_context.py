@@ -29,7 +29,11 @@ def when_local(at: datetime, tz_name: str, fallback: str = "UTC") -> dict[str, s
 EMPTY_WHEN = {"at": "", "local": "", "date": "", "time": "", "timezone": ""}
 
 
-def interview_context(entry: Any, tz_name: str, org_tz: str = "UTC") -> dict[str, Any]:
+def interview_context(
+    entry: Any, tz_name: str, org_tz: str = "UTC", *, words: bool = True
+) -> dict[str, Any]:
+    """The interview as plain data; ``words`` adds the local date and time as text (the
+    fan-out leaves them out: templates format ``interview.at`` with the date filters)."""
     values: dict[str, Any] = {
         **EMPTY_WHEN,
         "duration_minutes": entry.duration_minutes if entry else 0,
@@ -39,8 +43,11 @@ def interview_context(entry: Any, tz_name: str, org_tz: str = "UTC") -> dict[str
         "slots": [],
     }
     if entry is not None and entry.interview_at:
-        values.update(when_local(entry.interview_at, tz_name, org_tz))
-    for raw in (entry.offered_slots or []) if entry is not None else []:
+        if words:
+            values.update(when_local(entry.interview_at, tz_name, org_tz))
+        else:
+            values.update(at=entry.interview_at.isoformat(), timezone=tz_name or org_tz)
+    for raw in (entry.offered_slots or []) if entry is not None and words else []:
         values["slots"].append(when_local(datetime.fromisoformat(raw), tz_name, org_tz)["local"])
     return values
 
@@ -62,12 +69,14 @@ def job_values(job: Any) -> dict[str, Any]:
     return {"title": job.title, "location": job.location, "department": job.department}
 
 
-def recipient_context(org: Any, candidate: Any, entry: Any, job: Any = None) -> dict[str, Any]:
+def recipient_context(
+    org: Any, candidate: Any, entry: Any, job: Any = None, *, words: bool = True
+) -> dict[str, Any]:
     """What goes into ``Message.context`` for one recipient."""
     return {
         "candidate": candidate_values(candidate),
         "job": job_values(job),
-        "interview": interview_context(entry, candidate.timezone, org.timezone),
+        "interview": interview_context(entry, candidate.timezone, org.timezone, words=words),
         "recipient": {"timezone": candidate.timezone or org.timezone, "locale": candidate.locale},
     }
 

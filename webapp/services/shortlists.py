@@ -17,7 +17,11 @@ EDITABLE_RESPONSES = ("pending", "invited", "accepted", "declined", "reschedule_
 
 
 def insert_ignore(model: Any, rows: list[dict[str, Any]], conflict: list[str]) -> None:
-    """Bulk INSERT that skips rows clashing with a unique constraint (both dialects)."""
+    """Bulk INSERT that skips rows clashing with a unique constraint (both dialects).
+
+    Pass a Table (``Model.__table__``) for the fastest path: a Core executemany without the
+    ORM's per-row bookkeeping.
+    """
     if not rows:
         return
     dialect = db.session.get_bind().dialect.name
