@@ -226,3 +226,11 @@ def test_scopes_on_these_routes(client, org):
     assert reader.get("/webhook-endpoints").status_code == 403
     assert reader.post("/events", json={"type": "x"}).status_code == 403
     assert reader.get("/suppressions").status_code == 200
+
+
+def test_preferences_and_token_validation(api):
+    unknown = api.put("/preferences/ada@example.com", json={"subscribed_categories": ["spam"]})
+    assert unknown.status_code == 422
+    assert unknown.json["errors"][0]["field"] == "subscribed_categories.0"
+    assert api.post("/invitations/verify", json={}).status_code == 422
+    assert api.post("/events", json={"type": ""}).status_code == 422

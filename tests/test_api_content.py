@@ -92,3 +92,12 @@ def test_funnel_and_time_series(api, other_api, org):
     assert len(series["labels"]) == len(series["series"]["sent"])
     bad = api.get("/stats/funnel?start=2026-02-30&end=2026-03-01")
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "start"
+
+
+def test_template_update_and_range_validation(api):
+    template_id = api.post("/templates", json=TEMPLATE).json["id"]
+    bad = api.put(f"/templates/{template_id}", json={"body_mjml": "{% for %}"})
+    assert bad.status_code == 422
+    assert api.get(f"/templates/{template_id}").json["current_version"]["number"] == 1
+    reversed_range = api.get("/stats/timeseries?start=2030-02-01&end=2030-01-01")
+    assert reversed_range.status_code == 422

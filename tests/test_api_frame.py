@@ -146,3 +146,25 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     for path, methods in paths.items():
         for method, operation in methods.items():
             assert "Scope: `" in operation["description"], f"{method} {path} has no scope"
+
+
+def test_every_route_with_a_body_names_its_missing_fields(app, api):
+    """An empty JSON object to any route that has required fields: 422 naming each of them."""
+    from webapp.api.framework import REGISTRY
+
+    checked = 0
+    for op in REGISTRY:
+        required = (op.body or {}).get("required") or []
+        if not required:
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "00000000-0000-7000-8000-000000000000", op.rule)
+        if "/preferences/" in path:
+            path = path.replace("00000000-0000-7000-8000-000000000000", "ada@example.com")
+        response = api._call(op.method, path, json={})
+        if response.status_code == 404:
+            continue  # the object is looked up first: unknown ids are 404 before validation
+        assert response.status_code == 422, (op.method, path, response.json)
+        fields = {error["field"] for error in response.json["errors"]}
+        assert set(required) <= fields, (op.method, path, fields)
+        checked += 1
+    assert checked >= 10
