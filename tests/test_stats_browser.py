@@ -104,6 +104,13 @@ def test_overview_draws_its_charts(live_server, page, org, user):
     page.wait_for_selector("text=Queue health")
     screenshot(page, "stats-queues")
 
+    page.set_viewport_size({"width": 360, "height": 800})
+    for path, name in ((f"/stats/campaigns/{campaign.id}", "report"), ("/stats/queues", "queues")):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways at 360 px"
+        screenshot(page, f"stats-{name}-360")
+
 
 def test_audit_log_page_filters_with_the_keyboard(live_server, page, org, user):
     from webapp.services import audit
