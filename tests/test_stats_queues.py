@@ -110,3 +110,25 @@ def test_queue_health_is_for_admins(app, org, client, login_as):
     assert client.get("/stats/queues").status_code == 403
     assert client.get("/stats/").status_code == 200
     assert client.post("/stats/queues/default/failed/x/requeue").status_code == 403
+
+
+def test_banner_when_many_messages_fail(app, org, logged_in):
+    from webapp.models import StatRollup
+    from webapp.services.stats import metrics as m
+
+    hour = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    for metric, count in ((m.SENT, 90), (m.FAILED, 10)):
+        db.session.add(
+            StatRollup(
+                org_id=org.id,
+                hour=hour,
+                campaign_id=m.NIL,
+                template_version_id=m.NIL,
+                metric=metric,
+                count=count,
+            )
+        )
+    db.session.commit()
+    html = logged_in.get("/stats/").get_data(as_text=True)
+    assert "Warning: many messages fail." in html and "10.0%" in html and "(10 of 100)" in html
+    assert "many messages fail" in logged_in.get("/stats/queues").get_data(as_text=True)

@@ -23,6 +23,7 @@ from webapp.redis_client import get_redis
 from webapp.services import audit, csv_export
 from webapp.services.guardrails import sending_health
 from webapp.services.stats import breakdowns, campaign_report, queue_health
+from webapp.services.stats.alerts import failure_alert
 from webapp.services.stats.overview import overview_for
 from webapp.services.stats.ranges import PRESETS, DateRange, parse_range, preset_range, zone
 from webapp.stats import bp
@@ -61,6 +62,7 @@ def overview():
         "stats/overview.html",
         data=overview_for(g.org.id, period),
         health=sending_health(g.org.id),
+        failures=failure_alert(g.org.id),
         range_args=_range_args(period),
         presets=PRESETS,
         breakdown_names=BREAKDOWNS,
@@ -139,6 +141,7 @@ def queues():
         ahead=_local_hours(queue_health.scheduled_ahead(g.org.id)),
         circuits=queue_health.relay_circuits(conn, g.org.id),
         health=sending_health(g.org.id),
+        failures=failure_alert(g.org.id),
     )
 
 
