@@ -266,3 +266,57 @@ def _run_failover(app, backup, dead_port):
     assert circuit.state(conn, str(primary.id)) == "half-open"
     assert circuit.allow(conn, str(primary.id), cooldown=1)  # one probe goes through
     assert not circuit.allow(conn, str(primary.id), cooldown=1)
+
+
+def test_template_message_is_composed_with_tracking_and_recorded(smtp_server, app, org):
+    message = create_message(
+        org.id, to_email="ada@example.com", to_name="Ada", kind="follow_up", context={}
+    )
+    db.session.commit()
+    sending.send_message(str(message.id))
+
+    row = reload(message)
+    assert row.status == "sent", row.last_error
+    mail = parsed(smtp_server.received[0])
+    assert row.subject and mail["Subject"] == row.subject  # rendered by the template studio
+    assert row.links  # the tracked links are kept for the click redirect
+    assert "/t/o/" in mail.get_body(("html",)).get_content()  # open pixel
+
+
+def test_outcomes_reach_the_event_stream_and_outgoing_webhooks(smtp_server, app, org):
+    import json
+
+    from webapp.models import WebhookDelivery, WebhookEndpoint
+    from webapp.services.events import EVENTS_KEY
+
+    db.session.add(
+        WebhookEndpoint(org_id=org.id, url="https://hooks.example.com/h", secret_encrypted="x")
+    )
+    smtp_server.handler.rules["gone@example.com"] = "550 5.1.1 No such user"
+    sent = make_message(org)
+    bounced = make_message(org, to="gone@example.com")
+    sending.send_batch([str(sent.id), str(bounced.id)])
+
+    conn = app.extensions["herald.redis"]
+    events = [json.loads(raw) for raw in conn.lrange(EVENTS_KEY, 0, -1)]
+    assert {(e["message_id"], e["type"], e["source"]) for e in events} == {
+        (str(sent.id), "sent", "smtp"),
+        (str(bounced.id), "bounced", "smtp"),
+    }
+    kinds = sorted(db.session.scalars(select(WebhookDelivery.event_type)))
+    assert kinds == ["message.bounced", "message.sent"]
+
+
+def test_logs_never_carry_an_address(smtp_server, app, org, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    smtp_server.handler.rules["gone@example.com"] = "550 5.1.1 No such user"
+    smtp_server.handler.rules["blocked@example.com"] = "550 5.7.1 Blocked"
+    ids = [make_message(org, to=to).id for to in ("ada@example.com", "gone@example.com")]
+    ids.append(make_message(org, to="blocked@example.com").id)
+    sending.send_batch([str(i) for i in ids])
+    sending.sweep()
+    ours = [r for r in caplog.records if r.name.split(".")[0] in ("webapp", "jobs", "rq")]
+    assert ours  # the pipeline did log (the test server's own log is not Herald's)
+    assert not [r.getMessage() for r in ours if "@" in r.getMessage()]  # P6

@@ -221,3 +221,22 @@ app = create_app()
 run_worker(app, ["bulk"], burst=True)
 print(f"forks={len(forks)}")
 """
+
+
+def test_transactional_message_reaches_the_server_within_a_second(
+    worker_env, smtp_server, app, org
+):
+    from rq import Worker
+
+    conn = app.extensions["herald.redis"]
+    worker = start_worker(worker_env, TRANSACTIONAL, burst=False)
+    try:
+        wait_for(lambda: len(Worker.all(connection=conn)) == 1)  # idle, waiting for work
+        started = time.monotonic()
+        create_message(org.id, to_email="ada@example.com", raw_subject="Hi", raw_html="x")
+        db.session.commit()  # the request ends: enqueued after the commit
+        wait_for(lambda: len(smtp_server.received) == 1, timeout=5)
+        assert time.monotonic() - started < 1.0
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

@@ -1,9 +1,10 @@
 """What a message says: the template studio's ``compose_message`` or the raw content.
 
 ``webapp.services.compose.compose_message(message, org)`` returns
-``ComposedEmail(subject, html, text, attachments, links, template_version_id)``. A message sent
-with raw content (the API's raw send, benchmarks) does not need the template engine; when the
-composer is not importable at all the raw content is used for every message.
+``ComposedEmail(subject, html, text, attachments, links, template_version_id)``: the template
+(or the system default for the message's kind), or the raw content, with click tracking, the
+open pixel and the interview ``.ics``. Only when the composer is not importable at all is the
+raw content used as is.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def compose(message: Message, org: Organization) -> Content:
-    if message.template_id is None and message.template_version_id is None:
-        return _raw(message)
     try:
         from webapp.services.compose import compose_message
     except ImportError:
