@@ -58,3 +58,40 @@ def test_redis_outage_keeps_events_for_the_next_flush(app):
     pixel.conn = original
     pixel.flush()
     assert conn.llen(EVENTS_KEY) == 1
+
+
+@pytest.fixture
+def production_pixel(app_settings):
+    """The app as deployed: the pixel's WSGI fast path with a 10 ms buffer."""
+    app_settings.update(testing=False, tracking_flush_ms=10)
+    return app_settings
+
+
+def test_fast_path_pixel_same_gif_events_and_rate_limit(production_pixel, app, org):
+    from tests.test_tracking_helpers import make_sent_message, run_drain
+    from webapp.extensions import db
+    from webapp.services.links import open_pixel_url
+
+    client = app.test_client()
+    message = make_sent_message(org)
+    url = open_pixel_url(org.id, message.id).removeprefix("http://herald.test")
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
+    valid = client.get(url, headers=browser)
+    invalid = client.get("/t/o/garbage", headers=browser)
+    head = client.head(url, headers=browser)
+    assert valid.status_code == invalid.status_code == head.status_code == 200
+    assert valid.data == invalid.data and valid.mimetype == "image/gif"
+    assert "no-store" in valid.headers["Cache-Control"]
+    assert wait_for(lambda: get_redis().llen(EVENTS_KEY) == 2)
+    run_drain()
+    db.session.refresh(message)
+    assert message.open_count == 1 and message.machine_open_count == 1
+
+    app.config["HERALD"].public_rate_limit = 3  # a new buffer with the lower limit
+    for key in get_redis().scan_iter("herald:rl:pixel:*"):  # a fresh minute for this client
+        get_redis().delete(key)
+    codes = []
+    for _ in range(5):
+        codes.append(client.get(url, headers=browser).status_code)
+        time.sleep(0.03)  # let the flusher publish the shared count
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429

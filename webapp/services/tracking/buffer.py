@@ -103,13 +103,14 @@ class PixelBuffer:
                 self.blocked[client] = until
 
 
-_buffers: dict[int, PixelBuffer] = {}
+_buffers: dict[tuple, PixelBuffer] = {}
 _create = threading.Lock()
 
 
 def buffer_for(conn: redis.Redis, *, flush_ms: int, limit_per_minute: int) -> PixelBuffer:
-    """This process's buffer (created after a fork, in the process that uses it)."""
-    key = os.getpid()
+    """This process's buffer for this Redis client and limit (created after a fork, in the
+    process that uses it; an app made again with other settings gets its own)."""
+    key = (os.getpid(), id(conn), flush_ms, limit_per_minute)
     found = _buffers.get(key)
     if found is None:
         with _create:
