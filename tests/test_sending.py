@@ -264,8 +264,18 @@ def _run_failover(app, backup, dead_port):
     assert circuit.state(conn, str(primary.id)) == "open"  # S6: skipped while open
     time.sleep(1.1)
     assert circuit.state(conn, str(primary.id)) == "half-open"
-    assert circuit.allow(conn, str(primary.id), cooldown=1)  # one probe goes through
-    assert not circuit.allow(conn, str(primary.id), cooldown=1)
+
+    revived = TestSMTPServer()
+    revived.port = dead_port  # the primary comes back on its address
+    revived.start()
+    try:
+        message = make_message(org, to="after@example.com")
+        sending.send_message(str(message.id))  # this send is the probe
+        assert reload(message).relay_name == "primary"
+        assert circuit.state(conn, str(primary.id)) == "closed"  # it takes traffic back
+        assert len(revived.received) == 1 and len(backup.received) == 3
+    finally:
+        revived.stop()
 
 
 def test_template_message_is_composed_with_tracking_and_recorded(smtp_server, app, org):
