@@ -11,7 +11,6 @@ from tests.support.browser import browser_login, screenshot
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, Relay, utcnow
 
-
 WIDER_THAN_VIEWPORT = """() => [...document.querySelectorAll('body *')]
   .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
     && !(el.parentElement && el.parentElement.closest('.table-wrap, .tabs')))

@@ -46,9 +46,7 @@ class RelayForm(FlaskForm):
         default="custom",
         description="Fills in the host and adds the header the provider's webhooks send back.",
     )
-    host = StringField(
-        "Host", validators=[Length(max=253)], description="Empty: the provider's."
-    )
+    host = StringField("Host", validators=[Length(max=253)], description="Empty: the provider's.")
     port = IntegerField("Port", default=587, validators=[DataRequired(), NumberRange(1, 65535)])
     security = SelectField("Encryption", choices=SECURITY_CHOICES, default="starttls")
     username = StringField("Username", validators=[Optional(), Length(max=320)])
