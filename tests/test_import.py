@@ -20,6 +20,7 @@ CSV_TEXT = (
     "linus@example.com;Linus;Torvalds;Europe/Helsinki;;kernel\n"
     "\n"
     "=cmd@example.com;Evil;Formula;UTC;A6;\n"
+    "=HYPERLINK(1);Bad;Formula;UTC;A7;\n"
 )
 
 
@@ -33,7 +34,7 @@ def test_import_with_bad_rows_reports_exactly_and_imports_the_rest(logged_in, or
     assert response.status_code == 302
     run = db.session.scalars(select(ImportRun)).one()
     mapping_page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
-    assert "5 data rows" not in mapping_page and "6 data rows" in mapping_page
+    assert "6 data rows" not in mapping_page and "7 data rows" in mapping_page
     assert '<option value="E-mail" selected>' in mapping_page  # guessed from the header
     response = logged_in.post(
         f"/audience/imports/{run.id}/map",
@@ -50,9 +51,9 @@ def test_import_with_bad_rows_reports_exactly_and_imports_the_rest(logged_in, or
     db.session.expire_all()
     run = db.session.get(ImportRun, run.id)
     assert run.status == "completed"
-    assert (run.created_count, run.updated_count, run.processed_rows) == (3, 0, 6)
+    assert (run.created_count, run.updated_count, run.processed_rows) == (3, 0, 7)
     reasons = {item["row"]: item["reason"] for item in run.rejected}
-    assert sorted(reasons) == [3, 4, 5]
+    assert sorted(reasons) == [3, 4, 5, 9]
     assert reasons[3].startswith("Invalid email address 'not-an-address'")
     assert reasons[4] == "Unknown time zone 'Mars/Olympus' (use a name like Europe/Paris)"
     assert reasons[5] == "Duplicate of row 2 (same email address)"
@@ -66,7 +67,8 @@ def test_import_with_bad_rows_reports_exactly_and_imports_the_rest(logged_in, or
     assert "Unknown time zone" in page and "Download rejected rows" in page
     download = logged_in.get(f"/audience/imports/{run.id}/rejected.csv")
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
-    assert rows[0][:2] == ["row", "reason"] and [r[0] for r in rows[1:]] == ["3", "4", "5"]
+    assert rows[0][:2] == ["row", "reason"] and [r[0] for r in rows[1:]] == ["3", "4", "5", "9"]
+    assert rows[4][2] == "'=HYPERLINK(1)"  # spreadsheet formulas are neutralized (P5)
 
 
 def test_reimport_upserts_by_external_id_then_email_and_fills_shortlist(logged_in, org):

@@ -99,3 +99,22 @@ def test_settings_page_creates_toggles_and_deletes_rules(logged_in, org):
     assert db.session.get(TriggerRule, saved.id).is_enabled is False
     logged_in.post(f"/settings/automations/{saved.id}/delete")
     assert db.session.scalars(select(TriggerRule)).all() == []
+
+
+def test_setting_an_interview_in_herald_fires_interview_scheduled(logged_in, org):
+    candidate = factories.make_candidate(org, "ada@example.com", first_name="Ada")
+    entry = factories.make_shortlist(org, candidates=[candidate], interview_in_hours=None).entries[
+        0
+    ]
+    template = make_template(org, "reschedule")
+    rule(org, template, event_type="interview.scheduled", delay_mode="now")
+    rule(org, template, event_type="interview.canceled", delay_mode="now")
+    db.session.commit()
+    form = {"interview_at": "2030-03-01T10:00", "duration_minutes": "45", "offered_slots": ""}
+    logged_in.post(f"/audience/entries/{entry.id}", data=form)
+    logged_in.post(f"/audience/entries/{entry.id}", data={**form, "is_canceled": "y"})
+    kinds = db.session.scalars(
+        select(Message.context).where(Message.kind == "reschedule").order_by(Message.created_at)
+    ).all()
+    assert [c["event"]["type"] for c in kinds] == ["interview.scheduled", "interview.canceled"]
+    assert kinds[0]["event"]["interview_at"] == "2030-03-01T10:00:00+00:00"

@@ -10,7 +10,7 @@ from webapp.audience.forms import EntryForm
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry
-from webapp.services import audit, interview_links, reminders, shortlists
+from webapp.services import audit, interview_links, reminders, shortlists, triggers
 from webapp.services import candidates as candidate_service
 from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
@@ -97,6 +97,7 @@ def edit_entry(entry_id):
         if values is not None:
             change = shortlists.update_entry(entry, **values)
             reminders.on_entry_change(g.org, entry, change)
+            triggers.interview_event(g.org, entry, change)
             db.session.commit()
             flash("Interview saved; reminders follow the new time.", "success")
             return redirect(url_for("audience.show_shortlist", shortlist_id=entry.shortlist_id))

@@ -171,3 +171,19 @@ def rules(org_id: uuid.UUID) -> list[tuple[TriggerRule, EmailTemplate | None]]:
         .order_by(TriggerRule.event_type, TriggerRule.created_at)
     )
     return [(r, t) for r, t in db.session.execute(statement)]
+
+
+def interview_event(org: Organization, entry: Any, change: str) -> list[TriggerResult]:
+    """Fire ``interview.scheduled``/``interview.canceled`` for an edited shortlist entry."""
+    event_type = {"set": "interview.scheduled", "moved": "interview.scheduled"}.get(change)
+    if change == "canceled":
+        event_type = "interview.canceled"
+    if event_type is None:
+        return []
+    data = {
+        "candidate_id": str(entry.candidate_id),
+        "shortlist_entry_id": str(entry.id),
+        "interview_at": entry.interview_at.isoformat() if entry.interview_at else "",
+        "rescheduled": change == "moved",
+    }
+    return trigger_event(org, event_type, data)
