@@ -62,7 +62,7 @@ def sweep(limit: int = 5000) -> dict:
     settings = current_app.config["HERALD"]
     conn = get_redis()
     now = utcnow()
-    requeued, unknown = claiming.expired_leases(conn, now, limit)
+    requeued, unknown = claiming.expired_leases(conn, now, limit, settings.retry_max_attempts)
     stale = claiming.stale_queued(now, settings.requeue_after_seconds, limit)
     db.session.commit()
     enqueue_messages(requeued + stale, settings.batch_size)

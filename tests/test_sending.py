@@ -330,3 +330,34 @@ def test_logs_never_carry_an_address(smtp_server, app, org, caplog):
     ours = [r for r in caplog.records if r.name.split(".")[0] in ("webapp", "jobs", "rq")]
     assert ours  # the pipeline did log (the test server's own log is not Herald's)
     assert not [r.getMessage() for r in ours if "@" in r.getMessage()]  # P6
+
+
+def test_sweeper_rule_for_expired_leases(app, org):
+    from sqlalchemy import update
+
+    from webapp.services.sending import claiming
+
+    conn = app.extensions["herald.redis"]
+    rows = {
+        "tx": make_message(org, to="tx@example.com"),
+        "tx_spent": make_message(org, to="spent@example.com"),
+        "bulk_handed": make_message(org, to="b1@example.com", is_transactional=False),
+        "bulk_untouched": make_message(org, to="b2@example.com", is_transactional=False),
+    }
+    now = utcnow()
+    claiming.claim([m.id for m in rows.values()], lease_seconds=1, now=now)
+    claiming.mark_claimed(conn, [rows["bulk_untouched"].id])
+    db.session.execute(update(Message).where(Message.id == rows["tx_spent"].id).values(attempts=5))
+    db.session.commit()
+    later = now + timedelta(seconds=2)
+    requeued, unknown = claiming.expired_leases(conn, later, 100, max_attempts=5)
+    db.session.commit()
+
+    states = {name: reload(m).status for name, m in rows.items()}
+    assert states == {
+        "tx": "queued",  # at least once, same Message-ID
+        "tx_spent": "failed",  # not forever
+        "bulk_handed": "unknown",  # at most once: a person decides
+        "bulk_untouched": "queued",  # never reached SMTP: safe to send
+    }
+    assert len(requeued) == 2 and len(unknown) == 1

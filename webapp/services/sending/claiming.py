@@ -117,22 +117,34 @@ def stale_queued(now: datetime, older_than: float, limit: int) -> list[tuple[uui
     return [(row[0], row[1]) for row in db.session.execute(statement)]
 
 
-def expired_leases(conn: redis.Redis, now: datetime, limit: int) -> tuple[list, list]:
-    """Resolve ``sending`` rows whose lease expired. Returns (requeued, marked unknown) ids."""
+def expired_leases(
+    conn: redis.Redis, now: datetime, limit: int, max_attempts: int = 5
+) -> tuple[list, list]:
+    """Resolve ``sending`` rows whose lease expired. Returns (requeued, marked unknown) ids.
+
+    A transactional message that has used its attempts fails instead of being requeued, so a
+    message that kills every worker that takes it cannot loop forever.
+    """
     rows = db.session.execute(
-        select(Message.id, Message.is_transactional)
+        select(Message.id, Message.is_transactional, Message.attempts)
         .where(Message.status == MessageStatus.SENDING.value, Message.lease_expires_at < now)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    requeue, unknown = [], []
+    requeue, unknown, spent = [], [], []
     if not rows:
         return requeue, unknown
-    untouched = conn.smismember(CLAIMED_KEY, [str(message_id) for message_id, _ in rows])
-    for (message_id, transactional), fresh in zip(rows, untouched, strict=True):
-        (requeue if transactional or fresh else unknown).append((message_id, transactional))
-    unmark_claimed(conn, [message_id for message_id, _ in rows])
+    untouched = conn.smismember(CLAIMED_KEY, [str(row.id) for row in rows])
+    for (message_id, transactional, attempts), fresh in zip(rows, untouched, strict=True):
+        if transactional and attempts >= max_attempts:
+            spent.append(message_id)
+        elif transactional or fresh:
+            requeue.append((message_id, transactional))
+        else:
+            unknown.append((message_id, transactional))
+    unmark_claimed(conn, [row.id for row in rows])
     _set_status([i for i, _ in requeue], MessageStatus.QUEUED.value, now, "worker lost; requeued")
+    _set_status(spent, MessageStatus.FAILED.value, now, "worker lost on every attempt")
     _set_status(
         [i for i, _ in unknown],
         MessageStatus.UNKNOWN.value,
@@ -148,6 +160,8 @@ def _set_status(ids: list[uuid.UUID], status: str, now: datetime, note: str) -> 
     values = {"status": status, "lease_expires_at": None, "last_error": note}
     if status == MessageStatus.QUEUED.value:
         values["queued_at"] = now
+    if status == MessageStatus.FAILED.value:
+        values["failed_at"] = now
     db.session.execute(
         update(Message)
         .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
