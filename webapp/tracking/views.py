@@ -1,6 +1,7 @@
 """Open pixel and click redirect: public, authenticated by signed token (DESIGN "Tracking").
 
-Both answer fast: verify, push one event to Redis, answer. The pixel gives the same GIF for
+Both answer fast: verify, push one event to Redis, answer (in production the pixel is answered
+even earlier, by the WSGI fast path in ``fastpath.py``, with the same behaviour). The pixel gives the same GIF for
 valid and invalid tokens (P2); a click redirects only to a URL of that message, anything else
 is a 404 (P1) and a ``?url=`` parameter is never looked at.
 """
@@ -10,7 +11,7 @@ import math
 from flask import Response, abort, current_app, redirect, request
 
 from webapp.redis_client import get_redis
-from webapp.services.tracking import buffer, hits
+from webapp.services.tracking import hits
 from webapp.throttle import client_key, enforce
 from webapp.tracking import bp
 
@@ -29,22 +30,11 @@ def open_pixel(token: str):
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr,
     )
-    settings = current_app.config["HERALD"]
-    client = client_key()
-    if settings.tracking_flush_ms > 0 and not settings.testing:
-        pixel_buffer = buffer.buffer_for(
-            get_redis(),
-            flush_ms=settings.tracking_flush_ms,
-            limit_per_minute=settings.public_rate_limit,
-        )
-        wait = pixel_buffer.retry_after(client)
-        if not wait:
-            pixel_buffer.add(client, event)
-    else:
-        verdict = hits.limit_and_push(
-            get_redis(), f"public:{client}", settings.public_rate_limit, event
-        )
-        wait = 0.0 if verdict.allowed else verdict.retry_after
+    # With buffering on, webapp.tracking.fastpath answers before Flask; this is the
+    # synchronous path (tests, HERALD_TRACKING_FLUSH_MS=0): one Redis round trip.
+    limit = current_app.config["HERALD"].public_rate_limit
+    verdict = hits.limit_and_push(get_redis(), f"public:{client_key()}", limit, event)
+    wait = 0.0 if verdict.allowed else verdict.retry_after
     if wait:
         headers = {"Retry-After": str(max(1, math.ceil(wait)))}
         return Response("Too many requests.", status=429, headers=headers)
