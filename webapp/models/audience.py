@@ -96,7 +96,8 @@ class ImportRun(IdMixin, TenantMixin, TimestampMixin, Base):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[list] = mapped_column(default=list)  # [{"row": n, "reason": ..., "data": {}}]
+    # [{"row": n, "reason": ..., "data": [[header, value], ...]}] (pairs keep the column order)
+    rejected: Mapped[list] = mapped_column(default=list)
     shortlist_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("shortlists.id", ondelete="SET NULL"), nullable=True
     )

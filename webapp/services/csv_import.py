@@ -140,8 +140,10 @@ class Validator:
         values.update(locale=values["locale"] or "en", attributes=attributes, line=line)
         return values, ""
 
-    def raw(self, row: list[str]) -> dict[str, str]:
-        return {h: (row[i] if i < len(row) else "") for i, h in enumerate(self.headers)}
+    def raw(self, row: list[str]) -> list[list[str]]:
+        """The row as [header, value] pairs: a list keeps the file's column order (JSONB
+        does not keep the key order of an object)."""
+        return [[h, row[i] if i < len(row) else ""] for i, h in enumerate(self.headers)]
 
 
 def iter_batches(run: ImportRun, skip: int = 0) -> Iterator[RowBatch]:
@@ -208,7 +210,7 @@ def _clash(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "row": values["line"],
         "reason": "This email address belongs to another candidate than the external id",
-        "data": {k: values[k] or "" for k in FIELDS},
+        "data": [[k, values[k] or ""] for k in FIELDS],
     }
 
 
@@ -265,14 +267,15 @@ def finish(run: ImportRun, status: str = "completed") -> None:
 
 def rejected_csv(run: ImportRun) -> str:
     """The rejected rows as CSV (row, reason, original columns), spreadsheet-safe (P5)."""
-    columns = []
+    columns: list[str] = []
     for item in run.rejected:
-        columns.extend(c for c in item["data"] if c not in columns)
+        columns.extend(c for c, _ in item["data"] if c not in columns)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "reason", *columns])
     for item in run.rejected:
-        cells = [item["row"], item["reason"], *(item["data"].get(c, "") for c in columns)]
+        data = dict(item["data"])
+        cells = [item["row"], item["reason"], *(data.get(c, "") for c in columns)]
         writer.writerow([neutralize(cell) for cell in cells])
     return out.getvalue()
 
