@@ -1,9 +1,9 @@
 """Open pixel and click redirect: public, authenticated by signed token (DESIGN "Tracking").
 
-Both answer fast: verify, push one event to Redis, answer (in production the pixel is answered
-even earlier, by the WSGI fast path in ``fastpath.py``, with the same behaviour). The pixel gives the same GIF for
-valid and invalid tokens (P2); a click redirects only to a URL of that message, anything else
-is a 404 (P1) and a ``?url=`` parameter is never looked at.
+Both answer fast: verify, push one event to Redis, answer (in production the pixel is
+answered even earlier, by the WSGI fast path in ``fastpath.py``, with the same behaviour).
+The pixel gives the same GIF for valid and invalid tokens (P2); a click redirects only to a
+URL of that message, anything else is a 404 (P1) and a ``?url=`` parameter is never read.
 """
 
 import math
