@@ -395,3 +395,21 @@ def test_the_same_provider_event_is_stored_once_and_acts_once(client, org):
     client.post(url, data=mailgun_body("key-mailgun-test", data, token="tok-d"))
     run_drain()
     assert stored(message, "complained") == 1
+
+
+def test_settings_page_saves_keys_keeps_secrets_and_shows_the_call_log(logged_in, org):
+    logged_in.post("/settings/providers/mailgun", data={"signing_key": "key-one"})
+    page = logged_in.get("/settings/providers").get_data(as_text=True)
+    assert "/webhooks/mailgun/" in page and "key-one" not in page, "secrets are never shown"
+    logged_in.post("/settings/providers/mailgun", data={"signing_key": ""})  # keep it
+    url = page.split('value="http://herald.test', 1)[1].split('"', 1)[0]
+    data = {
+        "event": "delivered",
+        "id": "mg-x",
+        "timestamp": time.time(),
+        "recipient": "a@example.com",
+    }
+    assert logged_in.post(url, data=mailgun_body("key-one", data, token="t-1")).status_code == 200
+    assert logged_in.post(url, data=mailgun_body("other", data, token="t-2")).status_code == 401
+    page = logged_in.get("/settings/providers").get_data(as_text=True)
+    assert "accepted" in page and "rejected" in page and "signature does not match" in page
