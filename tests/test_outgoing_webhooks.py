@@ -165,3 +165,16 @@ def test_admin_adds_an_endpoint_with_an_event_filter(logged_in, org):
     assert endpoint.event_types == ["message.bounced"]
     bad = logged_in.post("/settings/webhooks", data={"url": "ftp://nope"})
     assert bad.status_code == 422 and 'value="ftp://nope"' in bad.get_data(as_text=True)
+
+
+def test_emit_kicks_a_worker_that_delivers_after_the_commit(app, org, receiver):
+    from jobs.queues import get_queue
+    from jobs.worker import run_worker
+
+    endpoint_for(org, receiver)
+    outgoing_webhooks.emit(org.id, "candidate.responded", {"candidate_id": "c1"})
+    assert len(get_queue()) == 0, "nothing is enqueued before the commit"
+    db.session.commit()
+    assert [job.func_name for job in get_queue().jobs] == ["jobs.webhooks.deliver_due"]
+    run_worker(app, ["default"], burst=True)
+    assert len(receiver.received) == 1 and receiver.received[0]["valid"]
