@@ -31,6 +31,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import audit
+from webapp.services.campaign_bulk import id_in
 from webapp.services.campaign_context import preview_context, recipient_context
 from webapp.services.scheduling import SCHEDULE_MODES, parse_hhmm, validate_window
 from webapp.tenancy import scoped
@@ -161,9 +162,9 @@ class Review:
 def load_audience(org_id: uuid.UUID, campaign: Campaign) -> list[Candidate]:
     ids = [uuid.UUID(i) for i in campaign.candidate_ids]
     found: list[Candidate] = []
-    for start in range(0, len(ids), 5000):
+    for start in range(0, len(ids), 10_000):
         statement = scoped(select(Candidate), org_id).where(
-            Candidate.id.in_(ids[start : start + 5000])
+            id_in(Candidate.id, ids[start : start + 10_000])
         )
         found.extend(db.session.scalars(statement))
     return sorted(found, key=lambda c: (c.last_name.lower(), c.email))
@@ -233,12 +234,16 @@ def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
     missing: dict[uuid.UUID, str] = {}
     for candidate in audience:
         entry = entries.get(candidate.id)
-        context = preview_context(
-            org, recipient_context(org, candidate, entry, job), candidate, entry
-        )
-        empty = frozenset(p for p in printed if _lookup(context, p) in ("", None, [], {}))
-        shape = (_shape(context), empty)
+        # The shape comes from the recipient's own data (cheap); the full sending context
+        # (links, organization, refreshed entry data) is built once per new shape.
+        base = recipient_context(org, candidate, entry, job)
+        own = {p for p in printed if p.split(".", 1)[0] in base}
+        empty = frozenset(p for p in own if _lookup(base, p) in ("", None, [], {}))
+        shape = (_shape(base), empty)
         if shape not in by_shape:
+            full = db.session.get(ShortlistEntry, entry.id) if entry is not None else None
+            context = preview_context(org, base, candidate, full)
+            empty |= {p for p in printed - own if _lookup(context, p) in ("", None, [], {})}
             result = render(source, brand, context, strict=True)
             reasons = [e.message for e in result.errors] + [
                 f"No value for {p}." for p in sorted(empty)
@@ -278,13 +283,21 @@ def _shape(context: dict[str, Any], prefix: str = "") -> frozenset:
     return frozenset(keys)
 
 
-def _entries_by_candidate(org_id: uuid.UUID, campaign: Campaign) -> dict[uuid.UUID, ShortlistEntry]:
+def _entries_by_candidate(org_id: uuid.UUID, campaign: Campaign) -> dict[uuid.UUID, Any]:
+    """The shortlist's entries as plain rows (attribute access, no ORM objects: fast)."""
     if not campaign.shortlist_id:
         return {}
-    statement = scoped(select(ShortlistEntry), org_id).where(
-        ShortlistEntry.shortlist_id == campaign.shortlist_id
+    columns = [ShortlistEntry.__table__.c[name] for name in ENTRY_COLUMNS]
+    statement = select(*columns).where(
+        ShortlistEntry.org_id == org_id, ShortlistEntry.shortlist_id == campaign.shortlist_id
     )
-    return {e.candidate_id: e for e in db.session.scalars(statement)}
+    return {row.candidate_id: row for row in db.session.execute(statement)}
+
+
+ENTRY_COLUMNS = (
+    "id", "candidate_id", "interview_at", "duration_minutes", "location", "video_url",
+    "offered_slots", "response_status",
+)  # fmt: skip
 
 
 def compliance_problems(org: Organization, campaign: Campaign) -> list[str]:
@@ -386,7 +399,8 @@ def preview(
     if person is None:
         audience = load_audience(org.id, campaign)
         person = audience[0] if audience else None
-    entry = _entries_by_candidate(org.id, campaign).get(person.id) if person else None
+    row = _entries_by_candidate(org.id, campaign).get(person.id) if person else None
+    entry = db.session.get(ShortlistEntry, row.id) if row is not None else None
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
     context = recipient_context(org, person, entry, job) if person else {}
     return render(
