@@ -70,7 +70,7 @@ class PixelFastPath:
             payload = self._loads(token)
         except (BadSignature, ValueError, TypeError):
             return None
-        ids = hits._ids(payload, 2)
+        ids = hits.token_ids(payload, 2)
         if ids is None:
             return None
         user_agent = environ.get("HTTP_USER_AGENT", "")

@@ -31,7 +31,8 @@ PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAA
 HONEYPOT = "__honeypot__"
 
 
-def _ids(payload: object, size: int) -> tuple[uuid.UUID, uuid.UUID] | None:
+def token_ids(payload: object, size: int) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """``(org_id, message_id)`` from a verified open/click payload of ``size`` items."""
     if not isinstance(payload, list) or len(payload) != size:
         return None
     try:
@@ -43,7 +44,7 @@ def _ids(payload: object, size: int) -> tuple[uuid.UUID, uuid.UUID] | None:
 def open_event(token: str, *, method: str, user_agent: str, ip: str | None) -> dict | None:
     """The ``opened`` event for a valid token, or ``None``. No I/O at all."""
     try:
-        ids = _ids(read_token("open", token), 2)
+        ids = token_ids(read_token("open", token), 2)
     except InvalidToken:
         return None
     if ids is None:
@@ -119,7 +120,7 @@ def resolve_click(token: str) -> ClickTarget | None:
         payload = read_token("click", token)
     except InvalidToken:
         return None
-    ids = _ids(payload, 3)
+    ids = token_ids(payload, 3)
     index = payload[2] if ids else None
     if ids is None or not isinstance(index, int) or isinstance(index, bool) or index < 0:
         return None
