@@ -145,3 +145,24 @@ def test_large_send_needs_the_count_typed(logged_in, org):
     assert "Type the number of recipients (1200)" in response.get_data(as_text=True)
     response = logged_in.post(f"{base}/confirm", data={"typed_count": "1200"})
     assert response.status_code == 303
+
+
+def test_org_without_templates_can_start_from_the_default_invitation(logged_in, org):
+    people = [factories.make_candidate(org, "ada@example.com", first_name="Ada")]
+    shortlist = factories.make_shortlist(org, candidates=people)
+    db.session.commit()
+    logged_in.post(
+        "/campaigns/new", data={"job": str(shortlist.job_id), "shortlist_id": str(shortlist.id)}
+    )
+    campaign = db.session.scalars(select(Campaign)).one()
+    page = logged_in.get(f"/campaigns/{campaign.id}/template").get_data(as_text=True)
+    assert "Your organization has no template yet" in page
+    response = logged_in.post(
+        f"/campaigns/{campaign.id}/template", data={"use_default": "invitation"}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, campaign.id)
+    assert campaign.template_version_id is not None and campaign.category == "invitations"
+    page = logged_in.get(f"/campaigns/{campaign.id}/template").get_data(as_text=True)
+    assert "Interview invitation" in page and "Use the default invitation" not in page

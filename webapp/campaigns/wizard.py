@@ -123,6 +123,11 @@ def template(campaign_id):
     if campaign is None:
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     error = ""
+    if request.method == "POST" and request.form.get("use_default") == "invitation":
+        chosen = campaigns.default_invitation(g.org.id, current_user.id)
+        campaigns.set_template(campaign, chosen)
+        db.session.commit()
+        return _go("campaigns.template", campaign)
     if request.method == "POST":
         chosen = get_or_404(EmailTemplate, request.form.get("template_id"), g.org)
         error = campaigns.set_template(campaign, chosen) or ""
@@ -130,11 +135,13 @@ def template(campaign_id):
             db.session.commit()
             return _go("campaigns.schedule", campaign)
     people = campaigns.load_audience(g.org.id, campaign)[:200]
+    templates = campaigns.org_templates(g.org.id)
     return _step(
         "template",
         campaign,
         422 if error else 200,
-        templates=campaigns.org_templates(g.org.id),
+        templates=templates,
+        has_invitation=any(t.type == "invitation" and t.current_version_id for t in templates),
         people=people,
         error=error,
     )

@@ -417,3 +417,28 @@ def drop_missing_data(org: Organization, campaign: Campaign) -> int:
     campaign.total_recipients = len(campaign.candidate_ids)
     db.session.flush()
     return len(missing)
+
+
+def default_invitation(org_id: uuid.UUID, user_id: uuid.UUID | None) -> EmailTemplate:
+    """The organization's invitation template, created from Herald's default when missing."""
+    from webapp.services import email_templates
+
+    existing = email_templates.org_template_for_type(org_id, "invitation")
+    if existing is not None:
+        return existing
+    default = email_templates.system_default("invitation")
+    template = email_templates.create_template(
+        org_id, name=default.name, template_type="invitation", category=default.category
+    )
+    email_templates.add_version(
+        template, default.source, user_id=user_id, note="Herald's default invitation"
+    )
+    audit.record(
+        org_id,
+        "template.create",
+        actor_user_id=user_id,
+        target_type="template",
+        target_id=template.id,
+        details={"from": "default invitation"},
+    )
+    return template
