@@ -166,3 +166,20 @@ def test_org_without_templates_can_start_from_the_default_invitation(logged_in, 
     assert campaign.template_version_id is not None and campaign.category == "invitations"
     page = logged_in.get(f"/campaigns/{campaign.id}/template").get_data(as_text=True)
     assert "Interview invitation" in page and "Use the default invitation" not in page
+
+
+def test_already_invited_candidates_are_excluded_unless_asked(logged_in, org):
+    shortlist, template = setup_shortlist(org)
+    _campaign, base = walk_to_review(logged_in, shortlist, template)
+    logged_in.post(f"{base}/confirm", data={"skip_missing": "1"})  # Ada, Bob and Cy
+    logged_in.post(
+        "/campaigns/new",
+        data={"job": str(shortlist.job_id), "shortlist_id": str(shortlist.id), "name": "Round 2"},
+    )
+    second = db.session.scalars(select(Campaign).where(Campaign.name == "Round 2")).one()
+    page = logged_in.get(f"/campaigns/{second.id}/audience").get_data(as_text=True)
+    assert page.count('name="candidate_id"') == 1 and "nameless@example.com" in page
+    page = logged_in.get(f"/campaigns/{second.id}/audience?exclude_invited=0").get_data(
+        as_text=True
+    )
+    assert page.count('name="candidate_id"') == 4 and "(invited before)" in page

@@ -79,36 +79,31 @@ def audience(campaign_id):
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     query, status = request.values.get("q", ""), request.values.get("status", "")
     exclude = request.values.get("exclude_invited", "1" if request.method == "GET" else "") == "1"
-    invited = campaigns.already_invited(g.org.id, campaign.shortlist_id)
-    rows = [
-        (entry, person, entry.candidate_id in invited or entry.response_status != "pending")
-        for entry, person in shortlists.entries(
-            g.org.id, campaign.shortlist_id, query=query, status=status
-        )
-    ]
-    if exclude:
-        rows = [row for row in rows if not row[2]]
+    choice = campaigns.audience_choice(
+        g.org.id,
+        campaign,
+        query=query,
+        status=status,
+        exclude_invited=exclude,
+        limit=SHOWN_ROWS,
+    )
+    error = ""
     if request.method == "POST" and request.form.get("action") == "next":
         ids = request.form.getlist("candidate_id")
         if request.form.get("all_matching") == "1":
-            ids = [str(entry.candidate_id) for entry, _, _ in rows]
+            ids = choice.all_ids()
         if campaigns.set_audience(g.org.id, campaign, ids):
             db.session.commit()
             return _go("campaigns.template", campaign)
         error = "Tick at least one candidate."
-    else:
-        error = ""
-    chosen = (
-        set(campaign.candidate_ids)
-        if campaign.candidate_ids
-        else {str(r[0].candidate_id) for r in rows}
-    )
+    shown = {str(entry.candidate_id) for entry, _, _ in choice.rows}
+    chosen = set(campaign.candidate_ids) & shown if campaign.candidate_ids else shown
     return _step(
         "audience",
         campaign,
         422 if error else 200,
-        rows=rows[:SHOWN_ROWS],
-        total=len(rows),
+        rows=choice.rows,
+        total=choice.total,
         query=query,
         status=status,
         exclude=exclude,

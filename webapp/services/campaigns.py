@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
@@ -30,7 +30,7 @@ from webapp.models import (
     TemplateVersion,
     utcnow,
 )
-from webapp.services import audit
+from webapp.services import audit, shortlists
 from webapp.services.campaign_bulk import id_in
 from webapp.services.campaign_context import preview_context, recipient_context
 from webapp.services.scheduling import SCHEDULE_MODES, parse_hhmm, validate_window
@@ -80,6 +80,45 @@ def already_invited(org_id: uuid.UUID, shortlist_id: uuid.UUID) -> set[uuid.UUID
     for ids in db.session.scalars(statement):
         invited.update(uuid.UUID(i) for i in ids)
     return invited
+
+
+@dataclass
+class AudienceChoice:
+    """One page of the wizard's candidate step: the rows shown, how many match, all ids."""
+
+    rows: list[tuple[ShortlistEntry, Candidate, bool]]  # (entry, candidate, invited before)
+    total: int
+    statement: Any
+
+    def all_ids(self) -> list[str]:
+        columns = self.statement.with_only_columns(ShortlistEntry.candidate_id).order_by(None)
+        return [str(cid) for cid in db.session.scalars(columns)]
+
+
+def audience_choice(
+    org_id: uuid.UUID,
+    campaign: Campaign,
+    *,
+    query: str,
+    status: str,
+    exclude_invited: bool,
+    limit: int,
+) -> AudienceChoice:
+    """Filter in SQL, so a 100,000-candidate shortlist shows its first rows at once."""
+    invited = already_invited(org_id, campaign.shortlist_id)
+    statement = shortlists.entries_statement(
+        org_id, campaign.shortlist_id, query=query, status=status
+    )
+    if exclude_invited:
+        statement = statement.where(ShortlistEntry.response_status == "pending")
+        if invited:
+            statement = statement.where(~id_in(ShortlistEntry.candidate_id, list(invited)))
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = [
+        (entry, person, entry.candidate_id in invited or entry.response_status != "pending")
+        for entry, person in db.session.execute(statement.limit(limit))
+    ]
+    return AudienceChoice(rows, total or 0, statement)
 
 
 def set_audience(org_id: uuid.UUID, campaign: Campaign, candidate_ids: list[str]) -> int:

@@ -89,6 +89,14 @@ def entry_count(shortlist_id: uuid.UUID) -> int:
 
 
 def entries(org_id: uuid.UUID, shortlist_id: uuid.UUID, *, query: str = "", status: str = ""):
+    statement = entries_statement(org_id, shortlist_id, query=query, status=status)
+    return list(db.session.execute(statement))
+
+
+def entries_statement(
+    org_id: uuid.UUID, shortlist_id: uuid.UUID, *, query: str = "", status: str = ""
+):
+    """(entry, candidate) of a shortlist, filtered by a search and a response status."""
     statement = (
         scoped(select(ShortlistEntry, Candidate), org_id, ShortlistEntry)
         .join(Candidate, Candidate.id == ShortlistEntry.candidate_id)
@@ -103,7 +111,7 @@ def entries(org_id: uuid.UUID, shortlist_id: uuid.UUID, *, query: str = "", stat
         )
     if status:
         statement = statement.where(ShortlistEntry.response_status == status)
-    return list(db.session.execute(statement.order_by(Candidate.last_name, Candidate.email)))
+    return statement.order_by(Candidate.last_name, Candidate.email)
 
 
 def parse_slots(raw: str) -> list[str]:
