@@ -55,3 +55,27 @@ def test_digest_combines_notifications_and_sends_once_at_the_chosen_hour(app, or
     assert [i["data"]["event"]["n"] for i in message.context["items"]] == [0, 1, 2]
     pending = db.session.scalars(select(DigestItem).where(DigestItem.digest_message_id.is_(None)))
     assert pending.all() == []
+
+
+def test_digest_frequency_from_the_preference_page_holds_the_digests_category(app, org):
+    db.session.add(
+        Preference(
+            org_id=org.id,
+            email="bob@example.com",
+            opted_out_categories=[],
+            digest_categories=[],
+            digest_frequency="weekly",
+            digest_hour=8,
+        )
+    )
+    template = make_template(org, "digest")  # category "digests"
+    db.session.add(TriggerRule(org_id=org.id, event_type="job.opened", template_id=template.id))
+    db.session.commit()
+    triggers.trigger_event(org, "job.opened", {"email": "bob@example.com", "title": "SRE"})
+    triggers.trigger_event(org, "job.opened", {"email": "bob@example.com", "title": "QA"})
+    db.session.commit()
+    tuesday, monday = datetime(2026, 6, 2, 8, tzinfo=UTC), datetime(2026, 6, 8, 8, tzinfo=UTC)
+    assert digests.send_due_digests(tuesday) == 0  # weekly digests go out on Mondays
+    assert digests.send_due_digests(monday) == 1
+    message = db.session.scalars(select(Message)).one()
+    assert [i["data"]["event"]["title"] for i in message.context["items"]] == ["SRE", "QA"]

@@ -1,9 +1,9 @@
 """Digests: notifications held back and combined into one email at the recipient's hour.
 
-A recipient whose Preference has ``digest_frequency`` daily or weekly and lists a category in
-``digest_categories`` gets notifications of that category (from event triggers) as
-``DigestItem`` rows instead of one email each. ``send_due_digests`` (every few minutes from
-the scheduler) finds recipients whose local hour is their ``digest_hour`` (weekly: on Monday),
+A recipient whose Preference has ``digest_frequency`` daily or weekly gets notifications of the
+``digests`` category, and of any category listed in ``digest_categories``, (from event
+triggers) as ``DigestItem`` rows instead of one email each. ``send_due_digests`` (every few
+minutes from the scheduler) finds recipients whose local hour is their ``digest_hour`` (weekly: on Monday),
 creates ONE message with every pending item, and stamps the items. The message's
 idempotency key names the recipient and local date, so a digest goes out once even if the job
 runs twice in that hour.
@@ -31,11 +31,11 @@ def wants_digest(org_id: uuid.UUID, email: str, category: str) -> bool:
     pref = db.session.scalars(
         select(Preference).where(Preference.org_id == org_id, Preference.email == email.lower())
     ).first()
-    return bool(
-        pref
-        and pref.digest_frequency in ("daily", "weekly")
-        and category in (pref.digest_categories or [])
-    )
+    if pref is None or pref.digest_frequency not in ("daily", "weekly"):
+        return False
+    # The preference page's "how often to send digests" applies to the "digests" category;
+    # ``digest_categories`` lets a recipient (or the API) add others.
+    return category == "digests" or category in (pref.digest_categories or [])
 
 
 def hold(
