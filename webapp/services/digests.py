@@ -1,12 +1,12 @@
 """Digests: notifications held back and combined into one email at the recipient's hour.
 
-A recipient whose Preference has ``digest_frequency`` daily or weekly gets notifications of the
-``digests`` category, and of any category listed in ``digest_categories``, (from event
+A recipient whose Preference has ``digest_frequency`` daily or weekly gets notifications of
+the ``digests`` category, and of any category listed in ``digest_categories``, (from event
 triggers) as ``DigestItem`` rows instead of one email each. ``send_due_digests`` (every few
-minutes from the scheduler) finds recipients whose local hour is their ``digest_hour`` (weekly: on Monday),
-creates ONE message with every pending item, and stamps the items. The message's
-idempotency key names the recipient and local date, so a digest goes out once even if the job
-runs twice in that hour.
+minutes from the scheduler) finds recipients whose local hour is their ``digest_hour``
+(weekly: on Monday), creates ONE message with every pending item, and stamps the items. The
+message's idempotency key names the recipient and local date, so a digest goes out once even
+if the job runs twice in that hour.
 """
 
 from __future__ import annotations
