@@ -120,3 +120,12 @@ def test_token_of_another_entry_cannot_answer_for_this_one(client, org, other_or
 
     forged = make_token("interview", [str(org.id), str(theirs.id), 0])  # org mismatch
     assert client.get(f"/i/{forged}").status_code == 404
+
+
+def test_canceled_interview_page_says_so_and_takes_no_answer(client, org):
+    entry = make_entry(org, is_canceled=True)
+    url = path_of(interview_links.invite_url(entry))
+    page = client.get(url).get_data(as_text=True)
+    assert "this interview was canceled" in page and 'value="accept"' not in page
+    assert client.post(url, data={"action": "accept"}).status_code == 422
+    assert db.session.get(ShortlistEntry, entry.id).response_status == "pending"

@@ -4,7 +4,8 @@ A token carries ``[org_id, shortlist_entry_id, nonce]`` signed for the ``intervi
 (see :mod:`webapp.services.tokens`); it expires after ``tokens.DEFAULT_MAX_AGE['interview']``.
 Revoking bumps ``ShortlistEntry.invite_nonce``, so every link issued before stops working
 while new ones can be sent. Verification reads one row: the entry must exist in that
-organization, carry the same nonce, not be canceled and its candidate not be erased.
+organization, carry the same nonce, and its candidate must not be erased. A canceled interview
+still opens (the page says so) but takes no answer.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def verify(token: str, max_age: int | None = None) -> ShortlistEntry:
     if entry is None or entry.org_id != org_id or entry.invite_nonce != nonce:
         raise InvalidToken("revoked or unknown")
     candidate = db.session.get(Candidate, entry.candidate_id)
-    if entry.is_canceled or candidate is None or candidate.erased_at is not None:
-        raise InvalidToken("canceled")
-    return entry
+    if candidate is None or candidate.erased_at is not None:
+        raise InvalidToken("revoked or unknown")
+    return entry  # a canceled interview still opens: the page says it was canceled
 
 
 def describe(token: str) -> dict[str, Any]:
@@ -58,6 +59,7 @@ def describe(token: str) -> dict[str, Any]:
         "shortlist_entry_id": str(entry.id),
         "candidate_id": str(entry.candidate_id),
         "response_status": entry.response_status,
+        "is_canceled": entry.is_canceled,
     }
 
 
@@ -75,6 +77,8 @@ def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "
     """
     if action not in ACTIONS:
         raise ValueError("Unknown answer.")
+    if entry.is_canceled:
+        raise ValueError("This interview was canceled; the recruiter will contact you.")
     moved = False
     if action == "slot":
         if slot not in (entry.offered_slots or []):
