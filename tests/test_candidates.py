@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.support import factories
 from webapp.extensions import db
-from webapp.models import Candidate, Message
+from webapp.models import Candidate, DeliveryAttempt, Message, utcnow
 from webapp.services.outbox import create_message
 
 
@@ -78,12 +78,22 @@ def test_erasing_a_candidate_removes_personal_data_but_keeps_counts(logged_in, o
     candidate = factories.make_candidate(
         org, "ada@example.com", first_name="Ada", external_id="ATS-1", attributes={"cv": "x"}
     )
-    create_message(
+    sent = create_message(
         org.id,
         to_email="ada@example.com",
         candidate_id=candidate.id,
         context={"candidate": {"first_name": "Ada"}},
         raw_subject="Hi",
+    )
+    sent.last_error = "550 5.1.1 <ada@example.com>: no such user"
+    db.session.add(
+        DeliveryAttempt(
+            org_id=org.id,
+            message_id=sent.id,
+            attempted_at=utcnow(),
+            outcome="bounced",
+            smtp_reply=sent.last_error,
+        )
     )
     db.session.commit()
     response = logged_in.post(f"/audience/candidates/{candidate.id}/erase")
@@ -93,7 +103,8 @@ def test_erasing_a_candidate_removes_personal_data_but_keeps_counts(logged_in, o
     assert erased.erased_at and erased.first_name == "" and erased.external_id is None
     assert "ada" not in erased.email and erased.attributes == {}
     message = db.session.scalars(select(Message)).one()
-    assert "ada" not in message.to_email and message.context == {}
+    assert "ada" not in message.to_email and message.context == {} and message.last_error == ""
+    assert db.session.scalars(select(DeliveryAttempt.smtp_reply)).all() == [""]
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
     assert "ada@example.com" not in logged_in.get("/audience/candidates").get_data(as_text=True)
 

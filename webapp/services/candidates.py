@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select, update
 
 from webapp.extensions import db
-from webapp.models import Candidate, Job, Message, ShortlistEntry, utcnow
+from webapp.models import Candidate, DeliveryAttempt, Job, Message, ShortlistEntry, utcnow
 from webapp.models.audience import DigestItem
 from webapp.services.scheduling import is_known_timezone
 from webapp.tenancy import scoped
@@ -118,11 +118,22 @@ def erase_candidate(candidate: Candidate) -> None:
     """Erase personal data, keep anonymous counts (messages stay, without who they went to)."""
     placeholder = f"erased-{candidate.id.hex}@erased.invalid"
     old_email = candidate.email
-    db.session.execute(
-        update(Message)
+    theirs = (
+        select(Message.id)
         .where(Message.org_id == candidate.org_id)
         .where(or_(Message.candidate_id == candidate.id, Message.to_email == old_email))
-        .values(to_email=placeholder, to_name="", context={}, subject="")
+    )
+    db.session.execute(  # SMTP replies often quote the address
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.message_id.in_(theirs))
+        .values(smtp_reply="")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Message)
+        .where(Message.id.in_(theirs))
+        .values(to_email=placeholder, to_name="", context={}, subject="", last_error="")
+        .execution_options(synchronize_session=False)
     )
     db.session.execute(
         update(DigestItem)
