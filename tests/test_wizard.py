@@ -183,3 +183,15 @@ def test_already_invited_candidates_are_excluded_unless_asked(logged_in, org):
         as_text=True
     )
     assert page.count('name="candidate_id"') == 4 and "(invited before)" in page
+
+
+def test_review_warns_when_bulk_sending_is_paused(logged_in, org):
+    from webapp.models import utcnow
+
+    shortlist, template = setup_shortlist(org)
+    _campaign, base = walk_to_review(logged_in, shortlist, template)
+    org.bulk_paused_at, org.bulk_paused_reason = utcnow(), "complaint rate 0.4 %"
+    db.session.commit()
+    page = logged_in.get(f"{base}/review").get_data(as_text=True)
+    assert "Bulk sending is paused for your organization (complaint rate 0.4 %)" in page
+    assert "Cannot send" not in page  # a warning, not a refusal

@@ -38,6 +38,7 @@ class Review:
     opted_out: list[Candidate] = field(default_factory=list)
     missing_data: list[tuple[Candidate, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # C7 and template problems: refuse
+    warnings: list[str] = field(default_factory=list)  # worth knowing, does not refuse
 
     @property
     def total(self) -> int:
@@ -63,6 +64,12 @@ def load_audience(org_id: uuid.UUID, campaign: Campaign) -> list[Candidate]:
 def review(org: Organization, campaign: Campaign) -> Review:
     """The counts and lists the admin confirms (policy re-checks everything at send time)."""
     result = Review(problems=compliance_problems(org, campaign))
+    if org.bulk_paused_at is not None:
+        result.warnings.append(
+            "Bulk sending is paused for your organization"
+            + (f" ({org.bulk_paused_reason})" if org.bulk_paused_reason else "")
+            + ": the messages will wait until an admin resumes it."
+        )
     audience = load_audience(org.id, campaign)
     emails = [c.email for c in audience]
     suppressed = _suppressed(org.id, emails)
