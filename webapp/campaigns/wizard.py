@@ -78,7 +78,10 @@ def audience(campaign_id):
     if campaign is None:
         return redirect(url_for("campaigns.show", campaign_id=campaign_id))
     query, status = request.values.get("q", ""), request.values.get("status", "")
-    exclude = request.values.get("exclude_invited", "1" if request.method == "GET" else "") == "1"
+    # The filter form always sends a hidden "0" and the ticked box adds "1"; no value at all
+    # (first visit) means the default: exclude.
+    flags = request.values.getlist("exclude_invited")
+    exclude = "1" in flags if flags else request.method == "GET"
     choice = campaigns.audience_choice(
         g.org.id,
         campaign,
