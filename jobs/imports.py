@@ -24,6 +24,8 @@ def run_import(run_id: str | uuid.UUID) -> None:
             db.session.refresh(run)
             if run.status == "canceled":
                 logger.info("import %s canceled at row %s", run.id, run.processed_rows)
+                run.source = ""  # the upload is not kept once nothing will read it
+                db.session.commit()
                 return
             csv_import.upsert_batch(run, batch)
             db.session.commit()

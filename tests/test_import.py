@@ -121,3 +121,15 @@ def test_big_import_runs_in_a_worker_job_with_progress(app, logged_in, org):
     run = db.session.get(ImportRun, run.id)
     assert (run.status, run.created_count, len(run.rejected)) == ("completed", 2500, 1)
     assert run.rejected[0]["row"] == 101
+
+
+def test_canceling_before_the_import_keeps_nothing_of_the_upload(logged_in, org):
+    upload(logged_in, "email\nada@example.com\n")
+    run = db.session.scalars(select(ImportRun)).one()
+    response = logged_in.post(f"/audience/imports/{run.id}/cancel")
+    assert response.status_code == 302
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run.id)
+    assert (run.status, run.source) == ("canceled", "")
+    assert "Canceled" in logged_in.get(f"/audience/imports/{run.id}").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Candidate)) == 0

@@ -113,6 +113,8 @@ def show_import(run_id):
 def cancel_import(run_id):
     run = get_or_404(ImportRun, run_id, g.org)
     if run.status in ("pending", "running", "mapping"):
+        if run.status != "running":
+            run.source = ""  # nothing will read the upload again (a running job clears it)
         run.status = "canceled"
         db.session.commit()
         flash("Import canceled. Rows already imported stay.", "success")
