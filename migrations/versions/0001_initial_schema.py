@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 04:59:41.327927
+Create Date: 2026-11-24 05:58:08.206848
 
 """
 from alembic import op
@@ -37,11 +37,11 @@ def upgrade():
     sa.Column('quiet_hours_end', sa.Integer(), nullable=True),
     sa.Column('open_tracking', sa.Boolean(), nullable=False),
     sa.Column('click_tracking', sa.Boolean(), nullable=False),
-    sa.Column('reminder_offsets_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('reminder_offsets_hours', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('bulk_paused_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('bulk_paused_reason', sa.Text(), nullable=False),
     sa.Column('bounce_rate_threshold', sa.Double(), nullable=False),
-    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
@@ -62,7 +62,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('key_hash', sa.String(length=128), nullable=False),
-    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('scopes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
     sa.Column('last_used_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -85,7 +85,7 @@ def upgrade():
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('target_type', sa.String(length=64), nullable=False),
     sa.Column('target_id', sa.String(length=64), nullable=False),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -122,7 +122,7 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
-    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('erased_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -159,7 +159,7 @@ def upgrade():
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('response', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('response', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -174,7 +174,7 @@ def upgrade():
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=False),
     sa.Column('department', sa.String(length=200), nullable=False),
-    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('is_open', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -201,8 +201,8 @@ def upgrade():
 
     op.create_table('preferences',
     sa.Column('email', sa.String(length=320), nullable=False),
-    sa.Column('opted_out_categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('digest_categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('opted_out_categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('digest_categories', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('digest_frequency', sa.String(length=16), nullable=False),
     sa.Column('digest_hour', sa.Integer(), nullable=False),
     sa.Column('unsubscribed_all', sa.Boolean(), nullable=False),
@@ -272,7 +272,7 @@ def upgrade():
     sa.Column('dkim_private_key_encrypted', sa.Text(), nullable=False),
     sa.Column('dkim_public_key', sa.Text(), nullable=False),
     sa.Column('last_checked_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('check_results', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('check_results', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -293,11 +293,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_stat_rollups_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('org_id', 'hour', 'campaign_id', 'template_version_id', 'metric', name=op.f('pk_stat_rollups'))
     )
+    with op.batch_alter_table('stat_rollups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stat_rollups_campaign_id_stat_rollups_metric'), ['campaign_id', 'metric'], unique=False)
+
     op.create_table('webhook_endpoints',
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('description', sa.String(length=300), nullable=False),
     sa.Column('secret_encrypted', sa.Text(), nullable=False),
-    sa.Column('event_types', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('event_types', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
     sa.Column('consecutive_failures', sa.Integer(), nullable=False),
     sa.Column('disabled_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -369,7 +372,7 @@ def upgrade():
     sa.Column('endpoint_id', sa.Uuid(), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -397,11 +400,11 @@ def upgrade():
     sa.Column('template_id', sa.Uuid(), nullable=True),
     sa.Column('template_version_id', sa.Uuid(), nullable=True),
     sa.Column('category', sa.String(length=32), nullable=False),
-    sa.Column('candidate_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('candidate_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('schedule_mode', sa.String(length=16), nullable=False),
     sa.Column('send_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('local_time', sa.String(length=5), nullable=False),
-    sa.Column('send_window', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('send_window', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('total_recipients', sa.Integer(), nullable=False),
     sa.Column('expanded_count', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
@@ -428,12 +431,12 @@ def upgrade():
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('filename', sa.String(length=300), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('mapping', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('total_rows', sa.Integer(), nullable=False),
     sa.Column('processed_rows', sa.Integer(), nullable=False),
     sa.Column('created_count', sa.Integer(), nullable=False),
     sa.Column('updated_count', sa.Integer(), nullable=False),
-    sa.Column('rejected', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('rejected', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('shortlist_id', sa.Uuid(), nullable=True),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
     sa.Column('finished_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -456,7 +459,7 @@ def upgrade():
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('location', sa.String(length=500), nullable=False),
     sa.Column('video_url', sa.String(length=2000), nullable=False),
-    sa.Column('offered_slots', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('offered_slots', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('response_status', sa.String(length=32), nullable=False),
     sa.Column('responded_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('response_note', sa.Text(), nullable=False),
@@ -489,7 +492,7 @@ def upgrade():
     sa.Column('shortlist_entry_id', sa.Uuid(), nullable=True),
     sa.Column('template_id', sa.Uuid(), nullable=True),
     sa.Column('template_version_id', sa.Uuid(), nullable=True),
-    sa.Column('context', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('context', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('raw_subject', sa.Text(), nullable=True),
     sa.Column('raw_html', sa.Text(), nullable=True),
     sa.Column('raw_text', sa.Text(), nullable=True),
@@ -514,7 +517,8 @@ def upgrade():
     sa.Column('click_count', sa.Integer(), nullable=False),
     sa.Column('machine_open_count', sa.Integer(), nullable=False),
     sa.Column('machine_click_count', sa.Integer(), nullable=False),
-    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('retried_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -530,9 +534,11 @@ def upgrade():
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_campaign_id_messages_status'), ['campaign_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_campaign_id_messages_to_email'), ['campaign_id', 'to_email'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_candidate_id'), ['candidate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_org_id_messages_created_at'), ['org_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_org_id_messages_sent_at'), ['org_id', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_org_id_messages_to_email'), ['org_id', 'to_email'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_provider_message_id'), ['provider_message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_shortlist_entry_id'), ['shortlist_entry_id'], unique=False)
@@ -556,6 +562,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_delivery_attempts_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_attempts_org_id'), ['org_id'], unique=False)
 
+    op.create_table('digest_items',
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.Text(), nullable=False),
+    sa.Column('context', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('candidate_id', sa.Uuid(), nullable=True),
+    sa.Column('digest_message_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('org_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_digest_items_candidate_id_candidates'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['digest_message_id'], ['messages.id'], name=op.f('fk_digest_items_digest_message_id_messages'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_digest_items_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_items'))
+    )
+    with op.batch_alter_table('digest_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_digest_items_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_digest_items_org_id_digest_items_email_digest_items_digest_message_id'), ['org_id', 'email', 'digest_message_id'], unique=False)
+
     op.create_table('message_events',
     sa.Column('message_id', sa.Uuid(), nullable=True),
     sa.Column('type', sa.String(length=32), nullable=False),
@@ -566,7 +592,7 @@ def upgrade():
     sa.Column('machine_reason', sa.String(length=100), nullable=False),
     sa.Column('url', sa.Text(), nullable=True),
     sa.Column('user_agent', sa.String(length=500), nullable=False),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_message_events_message_id_messages'), ondelete='CASCADE'),
@@ -578,6 +604,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_message_events_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_events_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_events_org_id_message_events_occurred_at'), ['org_id', 'occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_events_org_id_message_events_type_message_events_occurred_at'), ['org_id', 'type', 'occurred_at'], unique=False)
 
     op.create_table('suppressions',
     sa.Column('email', sa.String(length=320), nullable=False),
@@ -595,21 +622,35 @@ def upgrade():
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_suppressions_org_id'), ['org_id'], unique=False)
 
+    # email_templates and template_versions point at each other: the second key is added
+    # once both tables exist (batch mode rebuilds the table on SQLite).
+    with op.batch_alter_table('email_templates', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_email_templates_current_version_id_template_versions'), 'template_versions', ['current_version_id'], ['id'], ondelete='SET NULL', use_alter=True)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('email_templates', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_email_templates_current_version_id_template_versions'), type_='foreignkey')
+
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_org_id'))
 
     op.drop_table('suppressions')
     with op.batch_alter_table('message_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_events_org_id_message_events_type_message_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_message_events_org_id_message_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_message_events_org_id'))
         batch_op.drop_index(batch_op.f('ix_message_events_message_id'))
 
     op.drop_table('message_events')
+    with op.batch_alter_table('digest_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digest_items_org_id_digest_items_email_digest_items_digest_message_id'))
+        batch_op.drop_index(batch_op.f('ix_digest_items_org_id'))
+
+    op.drop_table('digest_items')
     with op.batch_alter_table('delivery_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delivery_attempts_org_id'))
         batch_op.drop_index(batch_op.f('ix_delivery_attempts_message_id'))
@@ -620,9 +661,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_messages_shortlist_entry_id'))
         batch_op.drop_index(batch_op.f('ix_messages_provider_message_id'))
         batch_op.drop_index(batch_op.f('ix_messages_org_id_messages_to_email'))
+        batch_op.drop_index(batch_op.f('ix_messages_org_id_messages_sent_at'))
         batch_op.drop_index(batch_op.f('ix_messages_org_id_messages_created_at'))
         batch_op.drop_index(batch_op.f('ix_messages_org_id'))
         batch_op.drop_index(batch_op.f('ix_messages_candidate_id'))
+        batch_op.drop_index(batch_op.f('ix_messages_campaign_id_messages_to_email'))
         batch_op.drop_index(batch_op.f('ix_messages_campaign_id_messages_status'))
 
     op.drop_table('messages')
@@ -666,6 +709,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_endpoints_org_id'))
 
     op.drop_table('webhook_endpoints')
+    with op.batch_alter_table('stat_rollups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stat_rollups_campaign_id_stat_rollups_metric'))
+
     op.drop_table('stat_rollups')
     with op.batch_alter_table('sending_domains', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sending_domains_org_id'))

@@ -41,7 +41,7 @@ def make_event(
     *,
     org_id: uuid.UUID | str,
     message_id: uuid.UUID | str | None,
-    type: str,  # noqa: A002 - the field's name in the event schema
+    type: str,
     occurred_at: datetime | None = None,
     event_id: str | None = None,
     is_machine: bool = False,
