@@ -33,10 +33,11 @@ def main(argv: list[str]) -> int:
         try:
             module = importlib.import_module(f"benchmarks.{name}")
             rows.extend(module.run())
-        except Exception:  # noqa: BLE001 - report and go on with the other benchmarks
+        except Exception:
             traceback.print_exc()
-            rows.append({"name": f"{name} (error)", "value": None, "unit": "", "target": "",
-                         "met": False})
+            rows.append(
+                {"name": f"{name} (error)", "value": None, "unit": "", "target": "", "met": False}
+            )
         print(f"  {name} took {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     print_table(rows)
     (HERE / "results.json").write_text(json.dumps(rows, indent=2))

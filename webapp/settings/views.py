@@ -1,5 +1,5 @@
 """Settings: the organization and its members. Other settings pages (brand, relays, domains,
-API keys, webhooks, suppressions, audit log) live in sibling modules imported at the end."""
+API keys, webhooks, suppressions, audit log) live in sibling modules imported below."""
 
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -11,7 +11,20 @@ from webapp.models import Membership, Role, User
 from webapp.services import audit
 from webapp.services.members import invite_member
 from webapp.services.organizations import owners_count
-from webapp.settings import bp
+
+# Every other settings page registers its routes on ``bp`` when imported.
+from webapp.settings import (  # noqa: F401
+    api_keys,
+    bp,
+    brand,
+    domains,
+    providers,
+    relays,
+    suppressions,
+    triggers,
+    webhooks,
+)
+from webapp.settings import audit as audit_page  # noqa: F401  ("audit" names the service)
 from webapp.settings.forms import (
     ROLE_CHOICES,
     InviteForm,
@@ -156,15 +169,3 @@ def remove_member(membership_id):
     db.session.commit()
     flash("Member removed.", "success")
     return redirect(url_for("settings.members"))
-
-
-# Further settings pages register their routes on ``bp`` when imported.
-from webapp.settings import api_keys  # noqa: E402,F401
-from webapp.settings import audit as audit_page  # noqa: E402,F401  the name "audit" is the service
-from webapp.settings import triggers  # noqa: E402,F401
-from webapp.settings import brand  # noqa: E402,F401
-from webapp.settings import relays  # noqa: E402,F401
-from webapp.settings import domains  # noqa: E402,F401
-from webapp.settings import webhooks  # noqa: E402,F401
-from webapp.settings import providers  # noqa: E402,F401
-from webapp.settings import suppressions  # noqa: E402,F401

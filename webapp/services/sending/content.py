@@ -1,20 +1,18 @@
-"""What a message says: the template studio's ``compose_message`` or the raw content.
+"""What a message says, from the template studio's ``compose_message``.
 
-``webapp.services.compose.compose_message(message, org)`` returns
-``ComposedEmail(subject, html, text, attachments, links, template_version_id)``: the template
-(or the system default for the message's kind), or the raw content, with click tracking, the
-open pixel and the interview ``.ics``. Only when the composer is not importable at all is the
-raw content used as is.
+``compose_message(message, org)`` renders the template (or the system default for the message's
+kind), or the raw content, with click tracking, the open pixel and the interview ``.ics``.
+A message whose template cannot be rendered fails without an SMTP attempt.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.models import Message, Organization
+from webapp.services.compose import compose_message
 
 
 @dataclass
@@ -38,14 +36,7 @@ class ComposeError(Exception):
     """The message cannot be rendered (a broken template): it fails without an SMTP attempt."""
 
 
-_TAGS = re.compile(r"<[^>]+>")
-
-
 def compose(message: Message, org: Organization) -> Content:
-    try:
-        from webapp.services.compose import compose_message
-    except ImportError:
-        return _raw(message)
     try:
         composed = compose_message(message, org)
     except Exception as exc:  # a template error fails this message, not the batch
@@ -58,12 +49,6 @@ def compose(message: Message, org: Organization) -> Content:
         links=list(composed.links or []),
         template_version_id=composed.template_version_id,
     )
-
-
-def _raw(message: Message) -> Content:
-    html = message.raw_html or ""
-    text = message.raw_text or _TAGS.sub("", html).strip()
-    return Content(subject=message.raw_subject or message.subject or "", html=html, text=text)
 
 
 def _attachment(item: Any) -> Attachment:
