@@ -65,6 +65,7 @@ def app_settings(session_dir, database_url, redis_url) -> dict:
         "testing": True,
         "smtp_port": 1,  # nothing listens: a test that sends must start a test SMTP server
         "log_level": "WARNING",
+        "webhook_allow_private": True,  # webhook receivers in tests listen on 127.0.0.1
     }
 
 

@@ -25,6 +25,7 @@ class Receiver:
     def __init__(self):
         self.secret = ""
         self.status = 204
+        self.response_headers: dict[str, str] = {}
         self.received: list[dict] = []
         receiver = self
 
@@ -39,6 +40,13 @@ class Receiver:
                     }
                 )
                 self.send_response(receiver.status)
+                for name, value in receiver.response_headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+
+            def do_GET(self):  # only reached by following a redirect
+                receiver.received.append({"method": "GET", "path": self.path})
+                self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args):

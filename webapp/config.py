@@ -60,6 +60,7 @@ class Settings:
     render_timeout_ms: int = 2000
     render_max_bytes: int = 1_000_000
     encryption_key: str = ""  # Fernet key for secrets at rest; derived from SECRET_KEY when empty
+    webhook_allow_private: bool = False  # let webhook endpoints point at private addresses
     log_level: str = "INFO"
     testing: bool = False
     tracking_flush_ms: int = 20  # open-pixel events buffered per process this long; 0: push at once
@@ -116,6 +117,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_RENDER_TIMEOUT_MS": "render_timeout_ms",
     "HERALD_RENDER_MAX_BYTES": "render_max_bytes",
     "HERALD_ENCRYPTION_KEY": "encryption_key",
+    "HERALD_WEBHOOK_ALLOW_PRIVATE": "webhook_allow_private",
     "HERALD_LOG_LEVEL": "log_level",
     "HERALD_TRACKING_FLUSH_MS": "tracking_flush_ms",
 }

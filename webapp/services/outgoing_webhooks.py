@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.models import WebhookDelivery, WebhookEndpoint, utcnow
-from webapp.services import crypto
+from webapp.services import crypto, egress
 from webapp.services.provider_events.standard import new_secret, sign
 
 logger = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ def _schedule_retry(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Non
 def post(url: str, secret: str, event_id: str, body: bytes) -> tuple[int | None, str]:
     """One signed POST with a bounded timeout. Returns ``(status code or None, error text)``."""
     stamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 - the URL is an http(s) URL checked on save
+    request = urllib.request.Request(  # noqa: S310 - http(s) URL checked on save, host checked below
         url,
         data=body,
         method="POST",
@@ -223,8 +224,12 @@ def post(url: str, secret: str, event_id: str, body: bytes) -> tuple[int | None,
             "webhook-signature": sign(secret, event_id, stamp, body),
         },
     )
+    if not current_app.config["HERALD"].webhook_allow_private:
+        problem = egress.private_address_problem(url)
+        if problem:
+            return None, problem
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with egress.opener().open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}: {exc.read(MAX_RESPONSE_BYTES).decode(errors='replace')}"
