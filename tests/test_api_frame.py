@@ -168,3 +168,19 @@ def test_every_route_with_a_body_names_its_missing_fields(app, api):
         assert set(required) <= fields, (op.method, path, fields)
         checked += 1
     assert checked >= 10
+
+
+def test_key_revoked_by_another_process_stops_working_on_the_next_request(client, org):
+    from sqlalchemy import update
+
+    from webapp.redis_client import get_redis
+    from webapp.services.api_keys import EPOCH_KEY
+
+    raw = make_key(org)
+    api_client = Api(client, raw)
+    assert api_client.get("/messages").status_code == 200  # now cached in this process
+    # Another process revokes: it writes the row and bumps the revocation epoch.
+    db.session.execute(update(ApiKey).values(revoked_at=db.func.now()))
+    db.session.commit()
+    get_redis().incr(EPOCH_KEY)
+    assert api_client.get("/messages").status_code == 401

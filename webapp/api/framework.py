@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
 from webapp.services import ratelimit
-from webapp.services.api_keys import find_active_key
+from webapp.services.api_keys import find_active_key, mark_used
 
 logger = logging.getLogger(__name__)
 
@@ -175,9 +175,8 @@ def authenticate() -> None:
     g.api_key = key
     g.org_id = key.org_id
     _enforce_rate_limit(key)
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
+    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION:
+        mark_used(key, raw.strip())
         db.session.commit()
 
 
