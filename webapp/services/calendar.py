@@ -12,6 +12,8 @@ from typing import Any
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from webapp.services.context_data import candidate_data, job_data
+
 
 @dataclass(frozen=True)
 class InterviewEvent:
@@ -79,21 +81,8 @@ def interview_context(org: Any, entry: Any) -> dict[str, Any]:
     candidate, job = entry.candidate, entry.shortlist.job
     at = _utc(entry.interview_at)
     return {
-        "candidate": {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "full_name": candidate.full_name,
-            "email": candidate.email,
-            "timezone": candidate.timezone,
-            "locale": candidate.locale,
-            "attributes": dict(candidate.attributes or {}),
-        },
-        "job": {
-            "title": job.title,
-            "location": job.location,
-            "department": job.department,
-            "attributes": dict(job.attributes or {}),
-        },
+        "candidate": candidate_data(candidate),
+        "job": job_data(job),
         "interview": {
             "at": at.isoformat() if at else "",
             "end_at": (at + timedelta(minutes=entry.duration_minutes)).isoformat() if at else "",

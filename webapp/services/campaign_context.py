@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from webapp.services.context_data import candidate_data, job_data
 from webapp.services.scheduling import zone
 
 
@@ -52,30 +53,13 @@ def interview_context(
     return values
 
 
-def candidate_values(candidate: Any) -> dict[str, Any]:
-    return {
-        "first_name": candidate.first_name,
-        "last_name": candidate.last_name,
-        "full_name": candidate.full_name,
-        "email": candidate.email,
-        "timezone": candidate.timezone,
-        "attributes": dict(candidate.attributes or {}),
-    }
-
-
-def job_values(job: Any) -> dict[str, Any]:
-    if job is None:
-        return {"title": "", "location": "", "department": ""}
-    return {"title": job.title, "location": job.location, "department": job.department}
-
-
 def recipient_context(
     org: Any, candidate: Any, entry: Any, job: Any = None, *, words: bool = True
 ) -> dict[str, Any]:
     """What goes into ``Message.context`` for one recipient."""
     return {
-        "candidate": candidate_values(candidate),
-        "job": job_values(job),
+        "candidate": candidate_data(candidate),
+        "job": job_data(job),
         "interview": interview_context(entry, candidate.timezone, org.timezone, words=words),
         "recipient": {"timezone": candidate.timezone or org.timezone, "locale": candidate.locale},
     }

@@ -41,7 +41,8 @@ from webapp.models import (
 )
 from webapp.services import audit, campaign_sql
 from webapp.services.campaign_bulk import copy_insert_ignore, id_in, is_postgresql
-from webapp.services.campaign_context import job_values, recipient_context
+from webapp.services.campaign_context import recipient_context
+from webapp.services.context_data import job_data
 from webapp.services.scheduling import send_time
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _expand_sql(campaign, org, template, job, uuids, now, paused) -> list[uuid.U
         "kind": template.type if template else "invitation",
         "template_id": campaign.template_id,
         "template_version_id": campaign.template_version_id,
-        "job": job_values(job),
+        "job": job_data(job),
         "org_tz": org.timezone,
         "shortlist_id": campaign.shortlist_id,
     }

@@ -49,7 +49,8 @@ SELECT_EXPRESSIONS = {
         'candidate', jsonb_build_object(
             'first_name', c.first_name, 'last_name', c.last_name,
             'full_name', btrim(c.first_name || ' ' || c.last_name), 'email', c.email,
-            'timezone', c.timezone, 'attributes', COALESCE(c.attributes, '{}'::jsonb)),
+            'timezone', c.timezone, 'locale', c.locale,
+            'attributes', COALESCE(c.attributes, '{}'::jsonb)),
         'job', CAST(:job AS jsonb),
         'interview', jsonb_build_object(
             'at', COALESCE(to_char(e.interview_at AT TIME ZONE 'UTC',

@@ -178,25 +178,6 @@ def save_job(org_id: uuid.UUID, data: dict[str, Any], job: Job | None = None) ->
     return job
 
 
-def candidate_context(candidate: Candidate) -> dict[str, Any]:
-    """Plain data for templates (never the ORM object)."""
-    return {
-        "first_name": candidate.first_name,
-        "last_name": candidate.last_name,
-        "full_name": candidate.full_name,
-        "email": candidate.email,
-        "timezone": candidate.timezone,
-        "locale": candidate.locale,
-        "attributes": dict(candidate.attributes or {}),
-    }
-
-
-def job_context(job: Job | None) -> dict[str, Any]:
-    if job is None:
-        return {"title": "", "location": "", "department": ""}
-    return {"title": job.title, "location": job.location, "department": job.department}
-
-
 def candidate_shortlists(org_id: uuid.UUID, candidate_id: uuid.UUID) -> list[tuple[Any, Any, Any]]:
     """(entry, shortlist, job) for every shortlist the candidate is on."""
     from webapp.models import Shortlist

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from webapp.extensions import db
 from webapp.models import Candidate, Message, Organization, Preference, utcnow
 from webapp.models.audience import DigestItem
+from webapp.services.context_data import candidate_data
 from webapp.services.outbox import create_message
 from webapp.services.scheduling import zone
 
@@ -135,10 +136,8 @@ def _stamp(items: list[DigestItem], message_id: uuid.UUID) -> None:
 
 
 def _context(candidate: Candidate | None, items: list[DigestItem]) -> dict[str, Any]:
-    from webapp.services.campaign_context import candidate_values
-
     return {
-        "candidate": candidate_values(candidate) if candidate else {},
+        "candidate": candidate_data(candidate) if candidate else {},
         "items": [
             {
                 "subject": i.subject,

@@ -22,6 +22,7 @@ from webapp.models import Brand, Candidate, EmailTemplate, Job, Organization, Te
 from webapp.models.base import utcnow
 from webapp.models.template import TEMPLATE_TYPES
 from webapp.services import audit
+from webapp.services.context_data import candidate_data, job_data
 from webapp.services.rendering.mjml import EMAILS_DIR
 from webapp.services.rendering.types import BrandData, RenderResult, TemplateSource
 from webapp.services.rendering.validate import validate
@@ -164,7 +165,7 @@ def preview_context(
     candidate = get_scoped(Candidate, candidate_id, org) if candidate_id else None
     job = get_scoped(Job, job_id, org) if job_id else None
     if candidate is not None:
-        context["candidate"] = _candidate_data(candidate)
+        context["candidate"] = candidate_data(candidate)
         context["recipient"] = {
             "email": candidate.email,
             "name": candidate.full_name,
@@ -172,12 +173,7 @@ def preview_context(
             "locale": candidate.locale or org.locale,
         }
     if job is not None:
-        context["job"] = {
-            "title": job.title,
-            "location": job.location,
-            "department": job.department,
-            "attributes": dict(job.attributes or {}),
-        }
+        context["job"] = job_data(job)
     return context, problem
 
 
@@ -185,18 +181,6 @@ def _org_overrides(org: Organization) -> dict[str, Any]:
     return {
         "org": {"name": org.name, "postal_address": org.postal_address or ""},
         "sender_name": org.sender_name or org.name,
-    }
-
-
-def _candidate_data(candidate: Candidate) -> dict[str, Any]:
-    return {
-        "first_name": candidate.first_name,
-        "last_name": candidate.last_name,
-        "full_name": candidate.full_name,
-        "email": candidate.email,
-        "timezone": candidate.timezone,
-        "locale": candidate.locale,
-        "attributes": dict(candidate.attributes or {}),
     }
 
 

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Organization, TriggerRule, utcnow
 from webapp.services import digests
-from webapp.services.campaign_context import candidate_values
 from webapp.services.candidates import CandidateError, normalize_email
+from webapp.services.context_data import candidate_data
 from webapp.services.outbox import create_message
 from webapp.tenancy import parse_uuid, scoped
 
@@ -95,7 +95,7 @@ def trigger_event(
     email, candidate = _recipient(org, data)
     context = {
         "event": {"type": event_type, **_plain(data)},
-        "candidate": candidate_values(candidate) if candidate else {"email": email},
+        "candidate": candidate_data(candidate) if candidate else {"email": email},
     }
     return [_apply(org, rule, email, candidate, context, data, now) for rule in rules]
 
