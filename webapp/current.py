@@ -7,34 +7,29 @@ from functools import wraps
 from flask import abort, g, session
 from flask_login import current_user
 
-from webapp.extensions import db
-from webapp.models import Organization, Role
-from webapp.services.organizations import membership_for, organizations_of
+from webapp.models import Role
+from webapp.services.organizations import organizations_of
+from webapp.tenancy import parse_uuid
 
 SESSION_ORG_KEY = "org_id"
 
 
 def load_current_org() -> None:
-    """Set ``g.org`` and ``g.role`` for the signed-in user (first organization by default)."""
+    """Set ``g.org`` and ``g.role`` for the signed-in user (first organization by default).
+
+    One query: the user's memberships with their organizations, which the org switcher shows too.
+    """
     g.org, g.role, g.my_orgs = None, None, []
     if not current_user.is_authenticated:
         return
     g.my_orgs = organizations_of(current_user)
-    org_id = session.get(SESSION_ORG_KEY)
-    membership = None
-    if org_id:
-        from webapp.tenancy import parse_uuid
-
-        parsed = parse_uuid(org_id)
-        membership = membership_for(current_user.id, parsed) if parsed else None
-    if membership is None:
-        if not g.my_orgs:
-            return
-        org, _ = g.my_orgs[0]
-        membership = membership_for(current_user.id, org.id)
+    if not g.my_orgs:
+        return
+    wanted = parse_uuid(session.get(SESSION_ORG_KEY))
+    org, role = next(((o, r) for o, r in g.my_orgs if o.id == wanted), g.my_orgs[0])
+    if org.id != wanted:
         session[SESSION_ORG_KEY] = str(org.id)
-    g.org = db.session.get(Organization, membership.org_id)
-    g.role = Role(membership.role)
+    g.org, g.role = org, Role(role)
 
 
 def has_role(minimum: Role | str) -> bool:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so that timing does not tell.
-_DUMMY_HASH = _hasher.hash("herald-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the user does not exist, so timing does not tell.
+    Made on first use rather than at import (hashing costs tens of milliseconds)."""
+    return _hasher.hash("herald-dummy-password")
+
 
 MIN_LENGTH = 10
 
@@ -18,7 +26,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
