@@ -58,19 +58,32 @@ def dispatch_due(limit: int = claiming.DISPATCH_CHUNK) -> int:
     return total
 
 
-def sweep(limit: int = 5000) -> dict:
+def sweep(limit: int = 5000, requeue_after: float | None = None) -> dict:
+    """Resolve rows whose worker died and re-enqueue ``queued`` rows whose job Redis lost.
+
+    ``requeue_after`` (seconds; default the setting) is 0 when the scheduler knows Redis lost
+    its data (a flush, a restart, an outage): then every ``queued`` row is enqueued again at
+    once; a duplicate job is harmless because claiming is conditional.
+    """
     settings = current_app.config["HERALD"]
     conn = get_redis()
     now = utcnow()
-    requeued, unknown = claiming.expired_leases(conn, now, limit, settings.retry_max_attempts)
-    stale = claiming.stale_queued(now, settings.requeue_after_seconds, limit)
+    fate = claiming.expired_leases(conn, now, limit, settings.retry_max_attempts)
     db.session.commit()
-    enqueue_messages(requeued + stale, settings.batch_size)
-    result = {
-        "lease_requeued": len(requeued),
-        "lease_unknown": len(unknown),
-        "requeued": len(stale),
-    }
+    enqueue_messages(
+        [(row.id, row.is_transactional) for row in fate["requeued"]], settings.batch_size
+    )
+    older_than = settings.requeue_after_seconds if requeue_after is None else requeue_after
+    stale = 0
+    while True:  # in chunks: after a flush, a whole campaign may be waiting
+        chunk = claiming.stale_queued(now, older_than, limit)
+        db.session.commit()
+        enqueue_messages(chunk, settings.batch_size)
+        stale += len(chunk)
+        if len(chunk) < limit:
+            break
+    result = {f"lease_{name}": len(rows) for name, rows in fate.items()}
+    result["requeued"] = stale
     if any(result.values()):
         logger.warning("sweep repaired rows: %s", result)
     return result

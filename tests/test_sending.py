@@ -335,7 +335,7 @@ def test_logs_never_carry_an_address(smtp_server, app, org, caplog):
 def test_sweeper_rule_for_expired_leases(app, org):
     from sqlalchemy import update
 
-    from webapp.services.sending import claiming
+    from webapp.services.sending import claiming, marks
 
     conn = app.extensions["herald.redis"]
     rows = {
@@ -343,14 +343,20 @@ def test_sweeper_rule_for_expired_leases(app, org):
         "tx_spent": make_message(org, to="spent@example.com"),
         "bulk_handed": make_message(org, to="b1@example.com", is_transactional=False),
         "bulk_untouched": make_message(org, to="b2@example.com", is_transactional=False),
+        "bulk_accepted": make_message(org, to="b3@example.com", is_transactional=False),
+        "tx_accepted": make_message(org, to="tx2@example.com"),
+        "bulk_deferred": make_message(org, to="b4@example.com", is_transactional=False),
     }
     now = utcnow()
     claiming.claim([m.id for m in rows.values()], lease_seconds=1, now=now)
-    claiming.mark_claimed(conn, [rows["bulk_untouched"].id])
+    marks.mark_claimed(conn, [rows["bulk_untouched"].id])
+    marks.hand_over(conn, None, (rows["bulk_accepted"].id, 250))
+    marks.hand_over(conn, None, (rows["tx_accepted"].id, 250))
+    marks.hand_over(conn, None, (rows["bulk_deferred"].id, 451))
     db.session.execute(update(Message).where(Message.id == rows["tx_spent"].id).values(attempts=5))
     db.session.commit()
     later = now + timedelta(seconds=2)
-    requeued, unknown = claiming.expired_leases(conn, later, 100, max_attempts=5)
+    fate = claiming.expired_leases(conn, later, 100, max_attempts=5)
     db.session.commit()
 
     states = {name: reload(m).status for name, m in rows.items()}
@@ -359,5 +365,14 @@ def test_sweeper_rule_for_expired_leases(app, org):
         "tx_spent": "failed",  # not forever
         "bulk_handed": "unknown",  # at most once: a person decides
         "bulk_untouched": "queued",  # never reached SMTP: safe to send
+        "bulk_accepted": "sent",  # the server said 250 before the worker died
+        "tx_accepted": "sent",  # not sent twice either
+        "bulk_deferred": "queued",  # the server refused it: sending again is no duplicate
     }
-    assert len(requeued) == 2 and len(unknown) == 1
+    assert {name: len(ids) for name, ids in fate.items()} == {
+        "sent": 2,
+        "requeued": 3,
+        "unknown": 1,
+        "failed": 1,
+    }
+    assert marks.read(conn, [m.id for m in rows.values()]) == [marks.Mark(False, None)] * 7

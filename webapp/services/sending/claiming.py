@@ -9,11 +9,12 @@
 - ``sweep()``: repairs what Redis or a dead worker lost.
   * ``queued`` rows older than ``requeue_after_seconds`` are enqueued again (Redis flushed);
     a duplicate job is harmless because claiming is conditional.
-  * ``sending`` rows whose lease expired (worker killed): transactional mail goes back to
-    ``queued`` and is sent again with the same Message-ID (at least once). Bulk mail goes to
-    ``unknown`` for a person to decide (at most once) -- unless Redis still holds the row's
-    claim marker, which the worker deletes right before the SMTP transaction: then the
-    message certainly never reached the server and is queued again.
+  * ``sending`` rows whose lease expired (worker killed) are resolved from the marks the worker
+    left in Redis (``marks``): accepted by the server -> ``sent``; refused, deferred or never
+    handed to SMTP -> ``queued`` again. Only the message that was on the wire when the worker
+    died (at most one per SMTP connection) is ambiguous: transactional mail is sent again with
+    the same Message-ID (at least once), bulk mail goes to ``unknown`` for a person to decide
+    (at most once). docs/sending.md states the guarantee.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import select, update
 
+from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.models import Message, MessageStatus
+from webapp.services import events
+from webapp.services.sending import marks
 
 logger = logging.getLogger(__name__)
-CLAIMED_KEY = "herald:claimed"  # ids claimed but not yet handed to SMTP
 DISPATCH_CHUNK = 2000
 
 
@@ -58,16 +61,20 @@ def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> lis
     return list(db.session.scalars(statement))
 
 
-def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
-    """Remember in Redis which claimed rows have not been handed to SMTP yet (one SADD)."""
+def release(ids: list[uuid.UUID], now: datetime) -> None:
+    """Claimed rows that never reached SMTP (the job stopped early): back to ``queued``."""
     if ids:
-        conn.sadd(CLAIMED_KEY, *[str(message_id) for message_id in ids])
-
-
-def unmark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
-    """These rows are about to be handed to SMTP (or are done): a lost worker means unknown."""
-    if ids:
-        conn.srem(CLAIMED_KEY, *[str(message_id) for message_id in ids])
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+            .values(
+                status=MessageStatus.QUEUED.value,
+                queued_at=now,
+                lease_expires_at=None,
+                attempts=Message.attempts - 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
@@ -117,46 +124,67 @@ def stale_queued(now: datetime, older_than: float, limit: int) -> list[tuple[uui
     return [(row[0], row[1]) for row in db.session.execute(statement)]
 
 
-def expired_leases(
-    conn: redis.Redis, now: datetime, limit: int, max_attempts: int = 5
-) -> tuple[list, list]:
-    """Resolve ``sending`` rows whose lease expired. Returns (requeued, marked unknown) ids.
+def expired_leases(conn: redis.Redis, now: datetime, limit: int, max_attempts: int = 5) -> dict:
+    """Resolve ``sending`` rows whose lease expired; returns the ids by what became of them.
 
     A transactional message that has used its attempts fails instead of being requeued, so a
     message that kills every worker that takes it cannot loop forever.
     """
     rows = db.session.execute(
-        select(Message.id, Message.is_transactional, Message.attempts)
+        select(Message.id, Message.org_id, Message.is_transactional, Message.attempts)
         .where(Message.status == MessageStatus.SENDING.value, Message.lease_expires_at < now)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    requeue, unknown, spent = [], [], []
+    fate: dict[str, list] = {"sent": [], "requeued": [], "unknown": [], "failed": []}
     if not rows:
-        return requeue, unknown
-    untouched = conn.smismember(CLAIMED_KEY, [str(row.id) for row in rows])
-    for (message_id, transactional, attempts), fresh in zip(rows, untouched, strict=True):
-        if transactional and attempts >= max_attempts:
-            spent.append(message_id)
-        elif transactional or fresh:
-            requeue.append((message_id, transactional))
-        else:
-            unknown.append((message_id, transactional))
-    unmark_claimed(conn, [row.id for row in rows])
-    _set_status([i for i, _ in requeue], MessageStatus.QUEUED.value, now, "worker lost; requeued")
-    _set_status(spent, MessageStatus.FAILED.value, now, "worker lost on every attempt")
+        return fate
+    for row, mark in zip(rows, marks.read(conn, [row.id for row in rows]), strict=True):
+        fate[_fate(row, mark, max_attempts)].append(row)
+    _record_accepted(conn, fate["sent"], now)
+    _set_status(fate["requeued"], MessageStatus.QUEUED.value, now, "worker lost; requeued")
+    _set_status(fate["failed"], MessageStatus.FAILED.value, now, "worker lost on every attempt")
     _set_status(
-        [i for i, _ in unknown],
+        fate["unknown"],
         MessageStatus.UNKNOWN.value,
         now,
         "worker lost while sending; the server may have accepted it (not resent automatically)",
     )
-    return requeue, unknown
+    marks.forget(conn, [row.id for row in rows])
+    return fate
 
 
-def _set_status(ids: list[uuid.UUID], status: str, now: datetime, note: str) -> None:
-    if not ids:
+def _fate(row, mark: marks.Mark, max_attempts: int) -> str:
+    if mark.accepted:
+        return "sent"
+    if mark.claimed or mark.reply_code is not None:  # never sent, or the server refused it
+        return "requeued"
+    if not row.is_transactional:
+        return "unknown"  # it was on the wire: at most once
+    return "failed" if row.attempts >= max_attempts else "requeued"  # at least once
+
+
+def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> None:
+    """The server accepted these before their worker died: record them as sent."""
+    if not rows:
         return
+    db.session.execute(
+        update(Message)
+        .where(Message.id.in_([row.id for row in rows]), Message.status == "sending")
+        .values(status=MessageStatus.SENT.value, sent_at=now, lease_expires_at=None, last_error="")
+        .execution_options(synchronize_session=False)
+    )
+    pending = [
+        events.make_event(org_id=row.org_id, message_id=row.id, type="sent", source="smtp", data={})
+        for row in rows
+    ]
+    after_commit(events.push_events, conn, pending)
+
+
+def _set_status(rows: list, status: str, now: datetime, note: str) -> None:
+    if not rows:
+        return
+    ids = [row.id for row in rows]
     values = {"status": status, "lease_expires_at": None, "last_error": note}
     if status == MessageStatus.QUEUED.value:
         values["queued_at"] = now

@@ -3,8 +3,12 @@
 One call handles one job: a single transactional message or a batch of hundreds. The batch is
 grouped by organization; each group goes through the organization's relays in priority order
 over ONE SMTP connection, skipping relays whose circuit is open (S6). Outcomes are committed
-every ``FLUSH_EVERY`` messages, so a killed worker loses at most one chunk's bookkeeping (and
-the sweeper resolves those rows, see ``claiming``).
+every ``FLUSH_EVERY`` messages; in between, each SMTP reply is marked in Redis before the next
+message goes out (``marks``), so a killed worker leaves at most one ambiguous message per
+connection and the sweeper resolves the rest from the marks (see ``claiming``).
+
+When the job stops early (Redis gone mid-batch, say), what was sent is still committed and the
+claimed rows that never reached SMTP go straight back to ``queued``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlalchemy import select
 from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import Message, Organization, SendingDomain, utcnow
-from webapp.services.sending import circuit, claiming, limits, policy
+from webapp.services.sending import circuit, claiming, limits, marks, policy
 from webapp.services.sending.content import ComposeError, compose
 from webapp.services.sending.mime import DkimKey, Envelope, build, message_id_header
 from webapp.services.sending.outcomes import Reply
@@ -34,7 +38,6 @@ from webapp.services.sending.transport import RelayUnavailable, SMTPSession
 logger = logging.getLogger(__name__)
 MAX_RATE_WAIT = 2.0  # seconds a worker waits for a token before deferring the message
 TOKEN_RUN = 25  # messages to one domain that take their tokens together
-UNMARK_STEP = 5  # claim markers dropped per Redis call (a killed worker leaves <= this unsure)
 
 
 @dataclass
@@ -50,7 +53,12 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
     report = BatchReport(claimed=len(claimed))
     if not claimed:
         return report
-    claiming.mark_claimed(conn, claimed)
+    try:
+        marks.mark_claimed(conn, claimed)
+    except redis.RedisError:
+        claiming.release(claimed, now)  # nothing was sent: the sweeper sends them later
+        db.session.commit()
+        raise
     messages = db.session.scalars(
         select(Message).where(Message.id.in_(claimed)).order_by(Message.org_id, Message.id)
     ).all()
@@ -63,12 +71,22 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
         items = _prepare(list(group), orgs[org_id], facts, settings, recorder, relays[0].preset)
         work.append((org_id, items, relays))
     recorder.flush()  # policy outcomes; the ORM objects are not used after this point
-    for org_id, items, relays in work:
-        _deliver(deque(items), org_id, relays, settings, conn, recorder)
-    recorder.flush()
-    claiming.unmark_claimed(conn, claimed)  # those stopped by policy or rate limits too
+    try:
+        for org_id, items, relays in work:
+            _deliver(deque(items), org_id, relays, settings, conn, recorder)
+    finally:
+        _settle([item for _, items, _ in work for item in items], recorder)
     report.counts = recorder.counts
     return report
+
+
+def _settle(items: list[Outgoing], recorder: Recorder) -> None:
+    """Commit what was recorded; rows that never reached SMTP go back to ``queued``."""
+    recorder.flush()
+    unsent = [item.id for item in items if not item.handed_over and item.id not in recorder.done]
+    if unsent:
+        claiming.release(unsent, utcnow())
+        db.session.commit()
 
 
 def _orgs(ids: set[uuid.UUID]) -> dict[uuid.UUID, Organization]:
@@ -198,32 +216,32 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
     session.open()  # RelayUnavailable: the next relay gets the whole queue
     sent_on_session = 0
     allowance = 0  # messages at the head of the queue that hold their tokens
-    unmarked = 0  # messages at the head of the queue whose claim marker is gone
+    replied = None  # (id, code) of the last message the server answered, not yet marked
     try:
         while queue:
             if allowance == 0:
                 allowance = _take_tokens(limiter, queue, recorder)
-                unmarked = 0
                 continue
-            if unmarked == 0:
-                unmarked = min(UNMARK_STEP, allowance)
-                claiming.unmark_claimed(conn, [queue[i].id for i in range(unmarked)])
             item = queue[0]
             if not session.is_open:
                 session.open()
                 sent_on_session = 0
+            marks.hand_over(conn, item.id, replied)  # the previous reply is durable from here
+            replied, item.handed_over = None, True
             started = time.monotonic()
             reply = session.send(item.mail_from, item.to_email, item.data)
             if reply.code is None and not reply.after_data and sent_on_session == 0:
                 raise RelayUnavailable(reply)  # a fresh connection that breaks: try the next relay
+            replied = (item.id, reply.code)
             queue.popleft()
             allowance -= 1
-            unmarked -= 1
             sent_on_session += 1
             _after_reply(item, reply, relay, session, conn, recorder, started)
             if recorder.should_flush:
                 recorder.flush()
     finally:
+        if replied is not None:
+            marks.hand_over(conn, None, replied)
         session.close()
 
 

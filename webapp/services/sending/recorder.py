@@ -24,7 +24,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, MessageStatus, utcnow
 from webapp.services import events
-from webapp.services.sending import outcomes
+from webapp.services.sending import marks, outcomes
 from webapp.services.sending.outcomes import Reply
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Outgoing:
     template_version_id: uuid.UUID | None = None
     data: bytes = b""
     mail_from: str = ""
+    handed_over: bool = False  # released to SMTP (its fate is in Redis until the next commit)
 
     @property
     def domain(self) -> str:
@@ -65,6 +66,7 @@ class Recorder:
         self.hooks: list[tuple[uuid.UUID, str, dict]] = []
         self.bounces: list[Outgoing] = []
         self.counts: dict[str, int] = {}
+        self.done: set[uuid.UUID] = set()  # ids with an outcome recorded
         self.flushed_at = time.monotonic()
 
     def _count(self, status: str) -> None:
@@ -81,10 +83,10 @@ class Recorder:
             row["status"] = MessageStatus.DEFERRED.value
             row["send_after"] = until or now
         self._count(row["status"])
-        self.updates.append(row)
+        self._add(row)
 
     def failed_before_smtp(self, item: Outgoing, reason: str) -> None:
-        self.updates.append(
+        self._add(
             {
                 "id": item.id,
                 "status": MessageStatus.FAILED.value,
@@ -127,8 +129,12 @@ class Recorder:
         status = self._status(item, reply, outcome, row, now)
         row["status"] = status
         self._count(status)
-        self.updates.append(row)
+        self._add(row)
         return status
+
+    def _add(self, row: dict[str, Any]) -> None:
+        self.updates.append(row)
+        self.done.add(row["id"])
 
     def _status(self, item: Outgoing, reply: Reply, outcome: str, row: dict, now) -> str:
         if outcome == outcomes.SENT:
@@ -218,7 +224,11 @@ class Recorder:
         self._suppress_bounces()
         self._emit_hooks()
         db.session.commit()
-        events.push_events(self.conn, self.events)  # after commit: the rows exist
+        try:
+            events.push_events(self.conn, self.events)  # after commit: the rows exist
+            marks.forget(self.conn, [row["id"] for row in self.updates])
+        except redis.RedisError as exc:  # the outcomes are committed; the batch stops soon
+            logger.warning("outcomes committed but Redis failed after the commit: %s", exc)
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
 
     def _suppress_bounces(self) -> None:
