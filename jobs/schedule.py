@@ -1,23 +1,35 @@
-"""Periodic jobs, declared as data and reconciled with rq-scheduler at start.
+"""Periodic jobs, declared as data, and the scheduler loop that keeps them running.
 
-``PERIODIC_JOBS`` is the whole schedule. ``run_scheduler(app)`` (``herald scheduler``, one per
-deployment) removes scheduled jobs whose id is no longer listed, (re)schedules every listed job
-with its stable id, and runs the scheduler loop. A job whose module does not import is skipped
-with a warning, so the scheduler never crashes on a missing feature.
+``PERIODIC_JOBS`` is the whole schedule. ``run_scheduler(app)`` (``herald scheduler``) runs
+:class:`SchedulerLoop`, which never trusts Redis to remember anything:
 
-rq-scheduler wakes up once per its ``interval`` and enqueues what is due, so its resolution
-is about that interval; it runs here with a 1 s interval and the short jobs (``dispatch_due``
-and ``drain_events`` every 2 s) go through a small loop in the same process instead, which
-enqueues them on time and only when the previous run is no longer waiting in the queue.
+- **Leadership.** Any number of schedulers may run; the one holding the Redis lease
+  (``jobs.leadership``) does the work, the others are hot standbys that take over within
+  ``HERALD_SCHEDULER_LEASE_SECONDS`` of the leader's death.
+- **The schedule is asserted on every tick**, not registered once: rq-scheduler's set is
+  compared with ``PERIODIC_JOBS`` and whatever a flush removed is scheduled again.
+- **Redis outages are ridden out.** A connection error is logged once per outage and retried
+  with backoff; the loop never exits on it. When Redis answers again (or this process has just
+  become leader, or Redis lost its data) the sweeper runs at once, in this process, and every
+  ``queued`` row is enqueued again, so what was accepted meanwhile goes out within seconds.
+- **Health.** Each tick writes a heartbeat; the leader checks every minute for mail stuck
+  longer than ``HERALD_STUCK_ALERT_SECONDS`` and tells each affected organization's admins
+  (once an hour).
+
+rq-scheduler enqueues the slow jobs (its ``enqueue_jobs`` is called from the loop, so its
+resolution is the tick); the short jobs (``dispatch_due`` and ``drain_events`` every 2 s) go
+through :class:`FastLoop`, which enqueues them on time and only when the previous run is no
+longer waiting in the queue.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import redis
@@ -26,10 +38,16 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from jobs.leadership import Lease, node_name
 from jobs.queues import DEFAULT
+from webapp.services import scheduler_status
 
 logger = logging.getLogger(__name__)
 FAST_LOOP_MAX_INTERVAL = 5  # jobs at or under this many seconds run from the fast loop
+TICK_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 5.0
+STUCK_CHECK_SECONDS = 60
+STUCK_ALERT_EVERY_SECONDS = 3600  # per organization
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,14 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),
 )
+
+
+def periodic_jobs(settings) -> tuple[PeriodicJob, ...]:
+    """The schedule with the intervals the settings may shorten (the sweeper's)."""
+    return tuple(
+        replace(job, interval=settings.sweep_interval_seconds) if job.id == "sending.sweep" else job
+        for job in PERIODIC_JOBS
+    )
 
 
 def rq_id(job: PeriodicJob, prefix: str = "periodic") -> str:
@@ -84,6 +110,22 @@ def reconcile(scheduler, jobs: list[PeriodicJob]) -> None:
     for existing in scheduler.get_jobs():
         if existing.id.startswith("periodic-") and existing.id not in wanted:
             scheduler.cancel(existing)
+    reconcile_jobs(scheduler, jobs)
+
+
+def ensure_present(scheduler, jobs: list[PeriodicJob]) -> list[str]:
+    """Schedule again every declared job that rq-scheduler no longer holds (one ZRANGE)."""
+    held = {
+        job_id.decode() if isinstance(job_id, bytes) else job_id
+        for job_id in scheduler.connection.zrange(scheduler.scheduled_jobs_key, 0, -1)
+    }
+    missing = [job for job in jobs if rq_id(job) not in held]
+    if missing:
+        reconcile_jobs(scheduler, missing)
+    return [job.id for job in missing]
+
+
+def reconcile_jobs(scheduler, jobs: list[PeriodicJob]) -> None:
     for job in jobs:
         scheduler.cancel(rq_id(job))
         scheduler.schedule(
@@ -106,7 +148,6 @@ class FastLoop:
         self.conn = conn
         self.jobs = jobs
         self.next_at = {job.id: 0.0 for job in jobs}
-        self.stop = threading.Event()
 
     def tick(self, now: float) -> list[str]:
         enqueued = []
@@ -137,28 +178,126 @@ class FastLoop:
             return False
         return status in (JobStatus.QUEUED, JobStatus.STARTED)
 
+
+class SchedulerLoop:
+    def __init__(self, app: Flask, conn: redis.Redis, jobs: list[PeriodicJob]):
+        from rq_scheduler import Scheduler
+
+        settings = app.config["HERALD"]
+        self.app = app
+        self.conn = conn
+        self.settings = settings
+        self.node = node_name()
+        self.lease = Lease(conn, self.node, settings.scheduler_lease_seconds)
+        self.slow = [job for job in jobs if job.interval > FAST_LOOP_MAX_INTERVAL]
+        self.fast = FastLoop(conn, [job for job in jobs if job.interval <= FAST_LOOP_MAX_INTERVAL])
+        self.scheduler = Scheduler(connection=conn, interval=1)
+        self.leading = False
+        self.outage_since: float | None = None
+        self.next_stuck_check = 0.0
+        self.stop = threading.Event()
+
     def run(self) -> None:
-        while not self.stop.is_set():
+        logger.info(
+            "scheduler %s: %s periodic jobs, %s in the fast loop",
+            self.node,
+            len(self.slow),
+            len(self.fast.jobs),
+        )
+        backoff = TICK_SECONDS
+        try:
+            while not self.stop.is_set():
+                try:
+                    self.tick(time.time())
+                    self._redis_back()
+                    backoff = TICK_SECONDS
+                except redis.RedisError as exc:
+                    self._redis_lost(exc)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                self.stop.wait(backoff)
+        finally:
+            self.lease.release()
+
+    def tick(self, now: float) -> None:
+        leading = self.lease.hold()
+        scheduler_status.beat(self.conn, self.node, now)
+        if leading and not self.leading:
+            logger.warning("scheduler %s leads: asserting the schedule and sweeping", self.node)
+            reconcile(self.scheduler, self.slow)
+            self.recover()
+        elif leading:
+            restored = ensure_present(self.scheduler, self.slow)
+            if restored:
+                logger.warning("periodic jobs missing from Redis, scheduled again: %s", restored)
+                self.recover()  # Redis lost its data: whatever was queued lost its job too
+        self.leading = leading
+        if not leading:
+            return
+        self.scheduler.enqueue_jobs()
+        self.fast.tick(now)
+        if now >= self.next_stuck_check:
+            self.next_stuck_check = now + STUCK_CHECK_SECONDS
+            self.check_stuck()
+
+    def recover(self) -> None:
+        """Sweep now and enqueue every queued row again: Redis may have lost their jobs."""
+        from jobs.sending import sweep
+
+        with self.app.app_context():
             try:
-                self.tick(time.time())
+                result = sweep(requeue_after=0)
             except redis.RedisError:
-                logger.exception("fast loop could not reach Redis; retrying")
-            self.stop.wait(0.5)
+                raise
+            except Exception:  # the database may be down too; the periodic sweep comes back
+                logger.exception("recovery sweep failed")
+                return
+        logger.warning("recovery sweep: %s", result)
+
+    def check_stuck(self) -> None:
+        from webapp.extensions import db
+        from webapp.services.guardrails import notify_admins
+
+        threshold = self.settings.stuck_alert_seconds
+        with self.app.app_context():
+            try:
+                stuck = scheduler_status.stuck_by_org(threshold)
+            except Exception:
+                logger.exception("could not count stuck mail")
+                return
+            for org_id, count in stuck.items():
+                key = f"herald:alert:stuck:{org_id}"
+                if not self.conn.set(key, "1", nx=True, ex=STUCK_ALERT_EVERY_SECONDS):
+                    continue
+                logger.error("%s messages of org %s stuck for over %ss", count, org_id, threshold)
+                notify_admins(
+                    org_id,
+                    "Herald: mail is stuck",
+                    f"{count} messages have waited more than {threshold // 60} minutes to be "
+                    "sent. Check the queue health page: workers, the scheduler and Redis.",
+                )
+            db.session.commit()
+
+    def _redis_lost(self, exc: Exception) -> None:
+        if self.outage_since is None:
+            self.outage_since = time.monotonic()
+            logger.error("scheduler cannot reach Redis (%s); retrying until it answers", exc)
+        self.leading = False  # whoever leads once Redis is back re-asserts everything
+
+    def _redis_back(self) -> None:
+        if self.outage_since is not None:
+            logger.warning("Redis answers again after %.0f s", time.monotonic() - self.outage_since)
+            self.outage_since = None
 
 
 def run_scheduler(app: Flask) -> None:
-    from rq_scheduler import Scheduler
-
-    conn = redis.Redis.from_url(app.config["HERALD_REDIS_URL"])
+    conn = redis.Redis.from_url(
+        app.config["HERALD_REDIS_URL"], socket_timeout=5, socket_connect_timeout=5
+    )
     with app.app_context():
-        jobs = active_jobs()
-    slow = [job for job in jobs if job.interval > FAST_LOOP_MAX_INTERVAL]
-    fast = FastLoop(conn, [job for job in jobs if job.interval <= FAST_LOOP_MAX_INTERVAL])
-    scheduler = Scheduler(connection=conn, interval=1)
-    reconcile(scheduler, slow)
-    threading.Thread(target=fast.run, name="herald-fast-loop", daemon=True).start()
-    logger.info("scheduler: %s periodic jobs, %s in the fast loop", len(slow), len(fast.jobs))
+        jobs = active_jobs(periodic_jobs(app.config["HERALD"]))
+    loop = SchedulerLoop(app, conn, jobs)
+    signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
     try:
-        scheduler.run()
-    finally:
-        fast.stop.set()
+        loop.run()
+    except KeyboardInterrupt:
+        loop.stop.set()

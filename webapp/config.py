@@ -64,6 +64,9 @@ class Settings:
     log_level: str = "INFO"
     testing: bool = False
     tracking_flush_ms: int = 20  # open-pixel events buffered per process this long; 0: push at once
+    scheduler_lease_seconds: float = 10.0  # a standby scheduler takes over this long after a crash
+    sweep_interval_seconds: int = 30  # how often the sweeper looks for lost and stuck rows
+    stuck_alert_seconds: int = 300  # mail queued this long counts as stuck (health, admin alert)
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -120,6 +123,9 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_WEBHOOK_ALLOW_PRIVATE": "webhook_allow_private",
     "HERALD_LOG_LEVEL": "log_level",
     "HERALD_TRACKING_FLUSH_MS": "tracking_flush_ms",
+    "HERALD_SCHEDULER_LEASE_SECONDS": "scheduler_lease_seconds",
+    "HERALD_SWEEP_INTERVAL_SECONDS": "sweep_interval_seconds",
+    "HERALD_STUCK_ALERT_SECONDS": "stuck_alert_seconds",
 }
 
 

@@ -94,3 +94,19 @@ def readiness(redis_url: str) -> tuple[bool, dict]:
         else {"ok": False, "error": "database unreachable"}
     )
     return all(check["ok"] for check in checks.values()), checks
+
+
+def sending_health(conn: redis.Redis, stuck_after: float) -> dict:
+    """The scheduler's heartbeat and leader, and how much mail is stuck (REQUIREMENTS Q2)."""
+    from webapp.services.scheduler_status import scheduler_state, stuck_messages
+
+    state = scheduler_state(conn)
+    stuck = stuck_messages(stuck_after)
+    problems = []
+    if state["leader"] is None:
+        problems.append("no scheduler is leading: start `herald scheduler`")
+    elif state["heartbeat_age_seconds"] is not None and state["heartbeat_age_seconds"] > 30:
+        problems.append("the leading scheduler has not ticked for over 30 s")
+    if stuck["count"]:
+        problems.append(f"{stuck['count']} messages waiting longer than {int(stuck_after)} s")
+    return {"ok": not problems, "problems": problems, "scheduler": state, "stuck": stuck}

@@ -13,7 +13,7 @@ from flask import abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from webapp.ops import bp
-from webapp.ops.checks import readiness
+from webapp.ops.checks import readiness, sending_health
 from webapp.redis_client import get_redis
 from webapp.services.metrics import HeraldCollector
 
@@ -29,6 +29,11 @@ def healthz():
 def readyz():
     ready, checks = readiness(current_app.config["HERALD_REDIS_URL"])
     body = {"status": "ready" if ready else "not ready", "checks": checks}
+    if checks["database"]["ok"] and checks["redis"]["ok"]:
+        # Reported, not part of readiness: a web process is ready even when no scheduler runs.
+        body["sending"] = sending_health(
+            get_redis(), current_app.config["HERALD"].stuck_alert_seconds
+        )
     return jsonify(body), (200 if ready else 503), NO_STORE
 
 
@@ -51,5 +56,7 @@ def metrics():
             {"WWW-Authenticate": 'Bearer realm="metrics"', **NO_STORE},
         )
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(HeraldCollector(get_redis()))
+    registry.register(
+        HeraldCollector(get_redis(), current_app.config["HERALD"].stuck_alert_seconds)
+    )
     return generate_latest(registry), 200, {"Content-Type": CONTENT_TYPE_LATEST, **NO_STORE}

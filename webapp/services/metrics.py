@@ -47,6 +47,7 @@ from webapp.models import (
     WebhookDelivery,
     utcnow,
 )
+from webapp.services import scheduler_status
 from webapp.services.events import EVENTS_KEY
 
 logger = logging.getLogger(__name__)
@@ -144,11 +145,17 @@ def _hash(conn: redis.Redis, key: str) -> dict[str, str]:
 class HeraldCollector(Collector):
     """Collects everything on each scrape; needs an app context (database session)."""
 
-    def __init__(self, conn: redis.Redis):
+    def __init__(self, conn: redis.Redis, stuck_after: float = 300):
         self.conn = conn
+        self.stuck_after = stuck_after
 
     def collect(self) -> Iterator[Metric]:
         yield from self._database()
+        yield GaugeMetricFamily(
+            "herald_messages_stuck",
+            "Messages that should have gone out over HERALD_STUCK_ALERT_SECONDS ago",
+            value=scheduler_status.stuck_messages(self.stuck_after)["count"],
+        )
         try:
             yield from self._redis()
         except redis.RedisError:
@@ -214,8 +221,28 @@ class HeraldCollector(Collector):
         yield GaugeMetricFamily(
             "herald_event_backlog", "Events waiting to be written", value=conn.llen(EVENTS_KEY)
         )
+        yield from self._scheduler()
         yield self._latency()
         yield from self._counters()
+
+    def _scheduler(self) -> Iterator[Metric]:
+        state = scheduler_status.scheduler_state(self.conn)
+        age = state["heartbeat_age_seconds"]
+        yield GaugeMetricFamily(
+            "herald_scheduler_heartbeat_age_seconds",
+            "Seconds since the leading scheduler's last tick (-1: no scheduler leads)",
+            value=-1 if age is None else age,
+        )
+        schedulers = GaugeMetricFamily(
+            "herald_scheduler_up",
+            "Scheduler processes seen in the last minute, 1 for the leader's row",
+            labels=["node", "role"],
+        )
+        for node, node_age in state["schedulers"].items():
+            if node_age <= 60:
+                role = "leader" if node == state["leader"] else "standby"
+                schedulers.add_metric([node, role], 1)
+        yield schedulers
 
     def _latency(self) -> Metric:
         raw = _hash(self.conn, _LATENCY)

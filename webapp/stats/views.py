@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from flask import (
     Response,
     current_app,
@@ -20,7 +21,7 @@ from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Campaign, MessageStatus, Role
 from webapp.redis_client import get_redis
-from webapp.services import audit, csv_export
+from webapp.services import audit, csv_export, scheduler_status
 from webapp.services.guardrails import sending_health
 from webapp.services.stats import breakdowns, campaign_report, queue_health
 from webapp.services.stats.alerts import failure_alert
@@ -140,9 +141,18 @@ def queues():
         waiting=queue_health.waiting_messages(g.org.id, stuck_after=settings.requeue_after_seconds),
         ahead=_local_hours(queue_health.scheduled_ahead(g.org.id)),
         circuits=queue_health.relay_circuits(conn, g.org.id),
+        scheduler=_scheduler_state(conn),
+        stuck=scheduler_status.stuck_by_org(settings.stuck_alert_seconds).get(g.org.id, 0),
         health=sending_health(g.org.id),
         failures=failure_alert(g.org.id),
     )
+
+
+def _scheduler_state(conn) -> dict | None:
+    try:
+        return scheduler_status.scheduler_state(conn)
+    except redis.RedisError:
+        return None  # the page already says Redis did not answer
 
 
 def _local_hours(rows):
