@@ -8,12 +8,21 @@ interpreter takes the worker with it -- jobs here are small, take ids, and are b
 ``job_timeout``; run several workers (and let a supervisor restart them) for resilience.
 ``HERALD_WORKER_FORK=1`` switches to the forking worker; the engine is then disposed in each
 child so no connection is shared across processes.
+
+A worker outlives Redis: RQ itself retries a lost connection only while waiting for a job and
+quits on one anywhere else (a heartbeat, a job's own Redis call, registering its death).
+``run_worker`` then waits for Redis with backoff and starts a fresh RQ worker in the same
+process, so an outage or a flush never needs a person to restart workers. RQ's own line per
+job is logged at WARNING unless ``HERALD_LOG_LEVEL=DEBUG``: the jobs log what they did.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
+import time
 
 import redis
 from flask import Flask
@@ -24,6 +33,7 @@ from rq.queue import Queue
 from jobs.queues import ALL_QUEUES
 
 logger = logging.getLogger(__name__)
+MAX_WAIT_SECONDS = 10.0
 
 
 def _app_context_worker(base: type[Worker], app: Flask) -> type[Worker]:
@@ -49,13 +59,48 @@ def _dispose_engine_in_child(app: Flask) -> None:
 def run_worker(app: Flask, queues: list[str] | None = None, burst: bool = False) -> bool:
     # Its own connection without a socket timeout: the worker blocks on BLPOP for minutes.
     conn = redis.Redis.from_url(app.config["HERALD_REDIS_URL"])
-    forking = app.config["HERALD"].worker_fork
-    if forking:
+    settings = app.config["HERALD"]
+    if settings.worker_fork:
         _dispose_engine_in_child(app)
-    worker_class = _app_context_worker(Worker if forking else SimpleWorker, app)
+    worker_class = _app_context_worker(Worker if settings.worker_fork else SimpleWorker, app)
     names = queues or list(ALL_QUEUES)
-    worker = worker_class([Queue(name, connection=conn) for name in names], connection=conn)
-    logger.info("worker %s listening on %s", worker.name, ", ".join(names))
-    return worker.work(
-        burst=burst, with_scheduler=False, logging_level=app.config["HERALD"].log_level
-    )
+    rq_level = "DEBUG" if settings.log_level.upper() == "DEBUG" else "WARNING"
+    delay = 1.0
+    while True:
+        worker = worker_class([Queue(name, connection=conn) for name in names], connection=conn)
+        logger.info("worker %s listening on %s", worker.name, ", ".join(names))
+        started = time.monotonic()
+        try:
+            worked = worker.work(burst=burst, with_scheduler=False, logging_level=rq_level)
+        except redis.RedisError as exc:
+            logger.error("worker lost Redis (%s); starting again when it answers", exc)
+            worked = False
+        else:
+            if burst or _stop_was_requested(worker):
+                return worked
+            logger.error("worker %s stopped unexpectedly; starting a new one", worker.name)
+        if time.monotonic() - started > 60:
+            delay = 1.0  # a new outage, not the same one
+        if not _wait_for_redis(conn, delay):
+            return worked
+        delay = min(delay * 2, MAX_WAIT_SECONDS)
+
+
+def _stop_was_requested(worker: Worker) -> bool:
+    """SIGTERM or Ctrl-C reached the worker (RQ records when, busy or idle)."""
+    return worker._stop_requested or getattr(worker, "_shutdown_requested_date", None) is not None
+
+
+def _wait_for_redis(conn: redis.Redis, first_delay: float) -> bool:
+    """Sleep with backoff until Redis answers; False when asked to stop meanwhile."""
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    delay = first_delay
+    while not stopping.wait(delay):
+        try:
+            conn.ping()
+            return True
+        except redis.RedisError:
+            delay = min(delay * 2, MAX_WAIT_SECONDS)
+    return False
