@@ -136,28 +136,27 @@ def devinbox_command() -> None:
 @herald.command("run-dev")
 @click.option("--port", default=5000, show_default=True)
 def run_dev_command(port: int) -> None:
-    """Start embedded Redis, web, worker, scheduler and dev inbox together."""
-    from honcho.manager import Manager
+    """Start embedded Redis, web, worker, scheduler and dev inbox; restart any that dies."""
+    from webapp.supervisor import Supervisor
 
     settings = current_app.config["HERALD"]
     env = dict(os.environ)
     env["REDIS_URL"] = current_app.config["HERALD_REDIS_URL"]  # share the embedded server
     env.setdefault("HERALD_PUBLIC_URL", f"http://127.0.0.1:{port}")
-    python = sys.executable
-    manager = Manager()
-    flask = f"{python} -m flask --app wsgi"
-    manager.add_process("web", f"{flask} run --port {port} --no-reload", env=env)
-    manager.add_process("worker", f"{flask} herald worker", env=env)
-    manager.add_process("scheduler", f"{flask} herald scheduler", env=env)
+    env["PYTHONUNBUFFERED"] = "1"  # lines reach the terminal as they are written
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    supervisor = Supervisor()
+    supervisor.add("web", [*flask, "run", "--port", str(port), "--no-reload"], env)
+    supervisor.add("worker", [*flask, "herald", "worker"], env)
+    supervisor.add("scheduler", [*flask, "herald", "scheduler"], env)
     if settings.dev_inbox:
-        manager.add_process("inbox", f"{flask} herald devinbox", env=env)
+        supervisor.add("inbox", [*flask, "herald", "devinbox"], env)
     click.echo("")
     click.echo(f"  Herald is starting at {env['HERALD_PUBLIC_URL']}")
     click.echo(f"  Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
-    click.echo("  Press Ctrl-C to stop.")
+    click.echo("  A process that stops is started again. Press Ctrl-C to stop everything.")
     click.echo("")
-    manager.loop()
-    sys.exit(manager.returncode)
+    sys.exit(supervisor.run())
 
 
 def main() -> None:
