@@ -103,7 +103,11 @@ def test_erasing_a_candidate_removes_personal_data_but_keeps_counts(logged_in, o
     assert erased.erased_at and erased.first_name == "" and erased.external_id is None
     assert "ada@example.com" not in erased.email and erased.attributes == {}
     message = db.session.scalars(select(Message)).one()
-    assert "ada@example.com" not in message.to_email and message.context == {} and message.last_error == ""
+    assert (
+        "ada@example.com" not in message.to_email
+        and message.context == {}
+        and message.last_error == ""
+    )
     assert db.session.scalars(select(DeliveryAttempt.smtp_reply)).all() == [""]
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
     assert "ada@example.com" not in logged_in.get("/audience/candidates").get_data(as_text=True)
