@@ -236,7 +236,9 @@ class SchedulerLoop:
         self.scheduler.enqueue_jobs()
         self.fast.tick(now)
         if now >= self.next_stuck_check:
-            self.next_stuck_check = now + STUCK_CHECK_SECONDS
+            self.next_stuck_check = now + min(
+                STUCK_CHECK_SECONDS, self.settings.stuck_alert_seconds / 2
+            )
             self.check_stuck()
 
     def recover(self) -> None:
@@ -255,6 +257,7 @@ class SchedulerLoop:
 
     def check_stuck(self) -> None:
         from webapp.extensions import db
+        from webapp.services import audit
         from webapp.services.guardrails import notify_admins
 
         threshold = self.settings.stuck_alert_seconds
@@ -269,9 +272,15 @@ class SchedulerLoop:
                 if not self.conn.set(key, "1", nx=True, ex=STUCK_ALERT_EVERY_SECONDS):
                     continue
                 logger.error("%s messages of org %s stuck for over %ss", count, org_id, threshold)
+                audit.record(
+                    org_id,
+                    "sending.stuck",
+                    actor_label="scheduler",
+                    details={"messages": count, "waiting_over_seconds": threshold},
+                )
                 notify_admins(
                     org_id,
-                    "Herald: mail is stuck",
+                    "Mail is stuck",
                     f"{count} messages have waited more than {threshold // 60} minutes to be "
                     "sent. Check the queue health page: workers, the scheduler and Redis.",
                 )

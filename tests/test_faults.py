@@ -162,3 +162,67 @@ def test_standby_scheduler_takes_over_when_the_leader_is_killed(cluster, smtp_se
     counts = delivered(smtp_server)
     assert {to: counts[to] for to in scheduled} == dict.fromkeys(scheduled, 1)
     assert len(cluster.alive()) == 4  # web, 2 workers, the standby
+
+
+def test_stuck_mail_shows_in_readyz_and_admins_are_told(cluster, smtp_server, user):
+    cluster.env["HERALD_STUCK_ALERT_SECONDS"] = "4"
+    cluster.start(workers=0)  # the workers are down: nothing moves
+    waiting = send(cluster, "t", 5, "transactional")
+
+    health = wait_until(
+        lambda: (h := cluster.readyz().get("sending")) and h["stuck"]["count"] >= 5 and h,
+        30,
+        "/readyz to count the stuck mail",
+    )
+    assert not health["ok"] and "5 messages waiting longer than 4 s" in health["problems"]
+    alert = wait_until(
+        lambda: (
+            db.session.rollback()
+            or db.session.scalars(select(Message).where(Message.to_email == user.email)).first()
+        ),
+        30,
+        "the alert to the organization's owner",
+    )
+    assert alert.raw_subject == "[Herald] Mail is stuck"
+    assert "5 messages have waited" in alert.raw_text
+
+    cluster.start_worker()  # the operator starts a worker: the backlog and the alert go out
+    wait_until(lambda: all_final(6), 60, "the backlog to be sent")
+    assert sorted(delivered(smtp_server)) == sorted([*waiting, user.email])
+    assert wait_until(
+        lambda: cluster.readyz()["sending"]["stuck"]["count"] == 0, 15, "stuck to go back to 0"
+    )
+
+
+def test_run_dev_starts_a_child_again_when_it_dies(cluster, tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from tests.support.cluster import ROOT, free_port
+
+    cluster.redis.start()
+    env = {**cluster.env, "REDIS_URL": cluster.redis.url, "HERALD_DEV_INBOX": "false"}
+    out = open(tmp_path / "run-dev.log", "w+")  # noqa: SIM115
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "herald", "run-dev"]
+    supervisor = subprocess.Popen(
+        [*command, "--port", str(free_port())], cwd=ROOT, env=env, stdout=out, stderr=out
+    )
+    try:
+        log = lambda: (tmp_path / "run-dev.log").read_text()  # noqa: E731
+        first = wait_until(
+            lambda: re.search(r"scheduler +\| started \(pid (\d+)\)", log()), 30, "the scheduler"
+        )
+        pid = int(first.group(1))
+        subprocess.run(["kill", "-9", str(pid)], check=True)
+        again = wait_until(
+            lambda: re.findall(r"scheduler +\| started \(pid (\d+)\)", log())[1:], 30, "a restart"
+        )
+        assert "exited with code -9; restarting" in log()
+        assert int(again[0]) != pid
+        subprocess.run(["kill", "-0", again[0]], check=True)  # the new scheduler runs
+    finally:
+        supervisor.terminate()
+        supervisor.wait(timeout=20)
+        out.close()
+    assert supervisor.returncode == 0

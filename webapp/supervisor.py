@@ -64,6 +64,7 @@ class Supervisor:
         )
         child.started_at = time.monotonic()
         child.restart_at = None
+        self.say(child.name, f"started (pid {child.process.pid})")
         threading.Thread(target=self._pump, args=(child, child.process), daemon=True).start()
 
     def _pump(self, child: Child, process: subprocess.Popen) -> None:
