@@ -141,3 +141,48 @@ def test_audit_log_page_filters_with_the_keyboard(live_server, page, org, user):
     assert rows.count() == 1 and rows.first.get_attribute("data-action") == "campaign.send"
     page.goto(f"{live_server.url}/settings/audit")
     screenshot(page, "audit-log")
+
+
+def test_queue_health_shows_the_scheduler_and_stuck_mail(live_server, page, app, org, user):
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.cluster import ROOT, wait_until
+    from webapp.services.outbox import create_message
+
+    settings = app.config["HERALD"]
+    settings.stuck_alert_seconds = 60
+    for n in range(3):
+        message = create_message(
+            org.id, to_email=f"w{n}@example.com", raw_subject="Hi", raw_text="x"
+        )
+        message.send_after = utcnow() - timedelta(minutes=10)  # due long ago, never sent
+    db.session.commit()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": app.config["HERALD_REDIS_URL"],
+        "SECRET_KEY": settings.secret_key,
+        "HERALD_INSTANCE_PATH": str(settings.instance_path),
+        "HERALD_LOG_LEVEL": "WARNING",
+    }
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "herald", "scheduler"], cwd=ROOT, env=env
+    )
+    try:
+        conn = app.extensions["herald.redis"]
+        wait_until(lambda: conn.get("herald:scheduler:leader"), 30, "the scheduler to lead")
+        browser_login(page, live_server, user.email, "correct horse battery")
+        page.goto(f"{live_server.url}/stats/queues")
+        rows = page.locator("[data-scheduler] tbody tr")
+        assert rows.count() == 1 and "leader" in rows.first.inner_text()
+        assert page.locator("[data-kpi=stuck] .value").inner_text() == "3"
+        screenshot(page, "queue-health")
+        page.set_viewport_size({"width": 390, "height": 844})
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, f"page is {width}px wide at 390px"
+        screenshot(page, "queue-health-phone")
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=20)

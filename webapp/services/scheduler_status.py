@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, select
 
 from webapp.extensions import db
 from webapp.models import Message, MessageStatus, utcnow
@@ -46,30 +46,25 @@ def scheduler_state(conn: redis.Redis, now: float | None = None) -> dict:
     }
 
 
+WAITING = (MessageStatus.QUEUED.value, MessageStatus.SCHEDULED.value, MessageStatus.DEFERRED.value)
+
+
 def stuck_filter(cutoff: datetime):
-    """Rows that should have gone out before ``cutoff``: queued, or due and not dispatched."""
-    return or_(
-        and_(Message.status == MessageStatus.QUEUED.value, Message.queued_at < cutoff),
-        and_(
-            Message.status.in_((MessageStatus.SCHEDULED.value, MessageStatus.DEFERRED.value)),
-            Message.send_after < cutoff,
-        ),
-    )
+    """Rows that were due before ``cutoff`` and have not left: queued, scheduled or deferred.
+
+    ``send_after`` is when a row became due (creation, schedule, retry or deferral set it); the
+    sweeper and the dispatcher never move it, so re-enqueueing does not hide a stuck row.
+    """
+    return and_(Message.status.in_(WAITING), Message.send_after < cutoff)
 
 
 def stuck_messages(older_than: float, now: datetime | None = None) -> dict:
     """How many messages are stuck (all organizations) and how long the oldest has waited."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=older_than)
-    waiting_since = case(
-        (Message.status == MessageStatus.QUEUED.value, Message.queued_at),
-        else_=Message.send_after,
-    )
     count, oldest = db.session.execute(
-        select(func.count(), func.min(waiting_since)).where(stuck_filter(cutoff))
+        select(func.count(), func.min(Message.send_after)).where(stuck_filter(cutoff))
     ).one()
-    if isinstance(oldest, str):  # SQLite's MIN over a CASE loses the column type
-        oldest = datetime.fromisoformat(oldest)
     if oldest is not None and oldest.tzinfo is None:  # SQLite hands back naive UTC
         oldest = oldest.replace(tzinfo=now.tzinfo)
     return {
