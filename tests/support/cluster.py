@@ -148,7 +148,7 @@ class Cluster:
             self.start_worker()
         for _ in range(schedulers):
             self.start_scheduler()
-        wait_until(self._web_answers, 30, "gunicorn to answer")
+        wait_until(self._web_answers, 120, "gunicorn to answer")
         return self
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
