@@ -46,6 +46,8 @@ def render(
     document order) and returns the URL to put in its place.
     """
     from webapp.services.rendering.compiled import compile_template, render_compiled
+    from webapp.services.rendering.limits import render_budget
 
-    compiled = compile_template(version, brand)
-    return render_compiled(compiled, context, link_rewriter=link_rewriter, strict=strict)
+    with render_budget():  # compiling a new version counts against the same deadline
+        compiled = compile_template(version, brand)
+        return render_compiled(compiled, context, link_rewriter=link_rewriter, strict=strict)

@@ -21,6 +21,7 @@ from jinja2 import Template, TemplateSyntaxError
 from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
+from webapp.services.rendering.limits import RenderLimitError, current_budget, render_budget
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
 from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
@@ -115,7 +116,10 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
         return  # may only compile once the placeholders are filled: slow path reports it
     if not mjml_step.tokens_survive(compiled.document, html):
         return
-    text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
+    try:
+        text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
+    except RenderLimitError:
+        text_source = ""  # too slow to derive once: each render derives it under its budget
     derive_text = bool(text_source) and mjml_step.tokens_survive(text_relevant(html), text_source)
     for strict in (False, True):
         compiled.html[strict] = environment(strict, html=True).from_string(html)
@@ -141,7 +145,8 @@ def render_compiled(
         return result
     data, dropped = plain_context(context)
     result.warnings.extend(dropped)
-    _fill(compiled, data, result, strict)
+    with render_budget():
+        _fill(compiled, data, result, strict)
     if result.errors:
         return result
     if result.html_bytes > GMAIL_CLIP_BYTES:
@@ -185,12 +190,25 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
         text = _run(compiled.text[strict], data, result, "text", 0)
         result.text = tidy_text(text or "")
     else:
-        result.text = html_to_text(result.html)
+        result.text = _derive_text(result)
+
+
+def _derive_text(result: RenderResult) -> str:
+    try:
+        return html_to_text(result.html)
+    except RenderLimitError as exc:
+        result.errors.append(RenderError(None, f"Text version: {exc}", exc.kind))
+        result.html = ""
+        return ""
 
 
 def _compile_filled(document: str, result: RenderResult) -> str | None:
     try:
-        return mjml_step.compile_mjml(document)
+        html = mjml_step.compile_mjml(document)
+        current_budget().check_time()
+        return html
     except mjml_step.MjmlError as exc:
         result.errors.append(mjml_step.mjml_error(exc, ""))
-        return None
+    except RenderLimitError as exc:
+        result.errors.append(RenderError(None, str(exc), exc.kind))
+    return None
