@@ -22,7 +22,7 @@ from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.limits import RenderLimitError, current_budget, render_budget
-from webapp.services.rendering.links import rewrite_links
+from webapp.services.rendering.links import bad_links, link_problem, rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
 from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
@@ -181,8 +181,10 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     if compiled.fast and not strict:
         html = _run(compiled.html[strict], data, result, "html", 0)
     else:
-        html = _run(compiled.mjml[strict], data, result, "body", compiled.line_offset)
-        html = _compile_filled(html, result) if html is not None else None
+        document = _run(compiled.mjml[strict], data, result, "body", compiled.line_offset)
+        if strict and document is not None:
+            _check_rendered_links(document, result)
+        html = _compile_filled(document, result) if document is not None else None
     if html is None or result.errors:
         return
     result.html = html
@@ -191,6 +193,15 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
         result.text = tidy_text(text or "")
     else:
         result.text = _derive_text(result)
+
+
+def _check_rendered_links(document: str, result: RenderResult) -> None:
+    """Links as the sample data renders them (``{% set src = … %}``, names built from parts):
+    validation and previews refuse what the source check could not see."""
+    for _, attribute, url in bad_links(document):
+        error = link_problem(None, attribute, url)
+        error.message = f"With the sample data: {error.message}"
+        result.errors.append(error)
 
 
 def _derive_text(result: RenderResult) -> str:

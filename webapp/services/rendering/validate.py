@@ -9,13 +9,15 @@ what only shows at run time: unknown attributes, sandbox violations, time and si
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.compiled import compile_template, render_compiled
-from webapp.services.rendering.links import bad_links
+from webapp.services.rendering.links import bad_links, link_problem
+from webapp.services.rendering.names import unknown_name_errors
 from webapp.services.rendering.sandbox import environment
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 from webapp.services.rendering.variables import KNOWN_NAMES, sample_context
@@ -131,8 +133,8 @@ def _unclosed_block_line(body: str) -> int | None:
     return stack[-1][1] if stack else None
 
 
-def unknown_variables(source: TemplateSource) -> list[RenderError]:
-    errors = []
+def _parsed_parts(source: TemplateSource) -> Iterator[tuple[str, bool, nodes.Template]]:
+    """(label, has author lines, tree) for each part that parses."""
     env = environment(strict=True)
     for part, text in (("Subject", source.subject), ("Preheader", source.preheader),
                        ("", source.body_mjml), ("Text version", source.body_text)):  # fmt: skip
@@ -140,10 +142,30 @@ def unknown_variables(source: TemplateSource) -> list[RenderError]:
             tree = env.parse(text)
         except TemplateSyntaxError:
             continue  # reported by the compile step
-        for name in sorted(meta.find_undeclared_variables(tree) - KNOWN_NAMES):
-            line = _name_line(tree, name) if part in ("", "Text version") else None
-            label = f"{part}: " if part else ""
+        yield (f"{part}: " if part else ""), part in ("", "Text version"), tree
+
+
+def unknown_variables(source: TemplateSource) -> list[RenderError]:
+    errors = []
+    for label, lined, tree in _parsed_parts(source):
+        try:
+            undeclared = meta.find_undeclared_variables(tree)
+        except TemplateSyntaxError:
+            continue  # an unknown filter or test: reported by unknown_filters_and_tests
+        for name in sorted(undeclared - KNOWN_NAMES):
+            line = _name_line(tree, name) if lined else None
             errors.append(RenderError(line, f"{label}Unknown variable “{name}”.", "undefined"))
+    return errors
+
+
+def unknown_filters_and_tests(source: TemplateSource) -> list[RenderError]:
+    env = environment(strict=True)
+    filters, tests = set(env.filters), set(env.tests)
+    errors = []
+    for label, lined, tree in _parsed_parts(source):
+        for error in unknown_name_errors(tree, filters, tests, label):
+            error.line = error.line if lined else None
+            errors.append(error)
     return errors
 
 
@@ -183,11 +205,9 @@ def _static_errors(source: TemplateSource, category: str) -> list[RenderError]:
         return [RenderError(None, f"The template is over {MAX_SOURCE_CHARS:,} characters.", "size")]
     errors = structure_errors(source.body_mjml) + body_syntax_errors(source.body_mjml)
     errors += [
-        RenderError(line, f"Link “{url[:80]}” is not allowed: use https://, mailto: or a "
-                    "placeholder such as {{ invite_url }}.", "link")
-        for line, url in bad_links(source.body_mjml)
-    ]  # fmt: skip
-    errors += unknown_variables(source)
+        link_problem(line, attribute, url) for line, attribute, url in bad_links(source.body_mjml)
+    ]
+    errors += unknown_variables(source) + unknown_filters_and_tests(source)
     if not source.subject.strip():
         errors.append(RenderError(None, "Subject: write a subject line.", "syntax"))
     needs_link = category in UNSUBSCRIBE_CATEGORIES and mjml_step.is_document(source.body_mjml)
@@ -206,8 +226,11 @@ def _new_findings(static: list[RenderError], runtime: list[RenderError]) -> list
     """Runtime errors that say something the static checks did not already say."""
     names = {e.message.split("“", 1)[-1].rstrip("”.") for e in static if e.kind == "undefined"}
     has_include = any("mj-include" in e.message for e in static)
+    has_link = any(e.kind == "link" for e in static)
     fresh = []
     for error in runtime:
+        if has_link and error.kind == "link":
+            continue  # the rendered links say again what the source already said
         if error.kind == "undefined" and any(f"'{name}'" in error.message for name in names):
             continue
         if has_include and "mj-include" in error.message:
