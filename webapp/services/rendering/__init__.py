@@ -46,8 +46,6 @@ def render(
     document order) and returns the URL to put in its place.
     """
     from webapp.services.rendering.compiled import compile_template, render_compiled
-    from webapp.services.rendering.limits import render_budget
 
-    with render_budget():  # compiling a new version counts against the same deadline
-        compiled = compile_template(version, brand)
-        return render_compiled(compiled, context, link_rewriter=link_rewriter, strict=strict)
+    compiled = compile_template(version, brand, strict=strict)
+    return render_compiled(compiled, context, link_rewriter=link_rewriter, strict=strict)

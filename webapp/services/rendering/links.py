@@ -62,7 +62,7 @@ CSS_URL = re.compile(r"\burl\(\s*(['\"]?)|@import\s+(['\"])", re.IGNORECASE)
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 QUOTED = re.compile(r"""(["'])(.*?)\1""")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
-MAX_URL = 8_000  # how far a value is read; the scheme is at its start
+MAX_URL = 4_000  # longer values are refused: no address needs more
 MAX_FINDINGS = 50
 
 
@@ -121,9 +121,13 @@ def link_problem(line: int | None, attribute: str, url: str) -> RenderError:
 
 
 def _url_values(source: str):
+    covered = 0  # values never overlap, so each character is read about once
     for match in ATTRIBUTE.finditer(source):
+        if match.start() < covered:
+            continue
         attribute = match.group(1).lower()
         value = _value_at(source, match.end(), match.group(2))
+        covered = match.end() + len(value)
         values = value.split(",") if attribute == "srcset" else [value]
         for item in values:
             yield (
@@ -135,14 +139,19 @@ def _url_values(source: str):
         attribute = match.group(1).lower()
         if attribute in URL_ATTRIBUTES:
             yield match.start(), attribute, _value_at(source, match.end(), "<")
+    covered = 0
     for match in CSS_URL.finditer(source):
+        if match.start() < covered:
+            continue
         quote = match.group(1) or match.group(2) or ")"
-        yield match.start(), "url()", _value_at(source, match.end(), quote)
+        value = _value_at(source, match.end(), quote)
+        covered = match.end() + len(value)
+        yield match.start(), "url()", value
 
 
 def _value_at(source: str, start: int, quote: str) -> str:
     """The value from ``start`` to its closing ``quote`` (unquoted: to a space or ``>``)."""
-    window = source[start : start + MAX_URL]
+    window = source[start : start + MAX_URL + 1]
     if quote:
         end = window.find(quote)
         return window if end < 0 else window[:end]
@@ -151,6 +160,8 @@ def _value_at(source: str, start: int, quote: str) -> str:
 
 
 def allowed_url(value: str, *, link: bool) -> bool:
+    if len(value) > MAX_URL:
+        return False
     url = INVISIBLE.sub("", html.unescape(value))
     if not url:
         return True
