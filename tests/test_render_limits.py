@@ -104,6 +104,35 @@ HOSTILE = {
 }
 
 
+WHOLE_BODY = {
+    # bodies that are hostile as a whole: nesting, tag counts, scans that could go quadratic
+    "deep brackets": "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+    "deep lists": "{{ " + "[" * 5000 + "1" + "]" * 5000 + " }}",
+    "deep filter chain": "{{ 1" + "|abs" * 20000 + " }}",
+    "deep ifs": "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000,
+    "too many placeholders": "{{ candidate.first_name }} " * 7000,
+    "nested html": '<a href="https://example.com">' * 15000,
+    "nested sections": "<mj-wrapper>" * 3000 + "</mj-wrapper>" * 3000,
+    "unclosed mjml tags": "<mj-a" * 39000,
+    "unclosed css urls": "url(" * 45000,
+    "unclosed jinja tags": "{%" * 90000,
+    "unclosed raw": "{% raw %}" + "{%if " * 39000 + "{% endraw %}{% if x %}",
+}
+
+
+@pytest.mark.parametrize("body", WHOLE_BODY.values(), ids=WHOLE_BODY.keys())
+def test_hostile_body_is_refused_without_taking_the_process_down(body):
+    limit = current_limits()
+    src = TemplateSource(
+        "Hi", "", f"<mj-section><mj-column><mj-text>{body}</mj-text></mj-column></mj-section>"
+    )
+    checked, validate_seconds = _elapsed(lambda: validate(src, BRAND, category="updates"))
+    sent, send_seconds = _elapsed(lambda: render(src, BRAND, sample_context()))
+    assert checked.errors and checked.html == ""
+    assert validate_seconds < limit.seconds + SLACK and send_seconds < limit.seconds + SLACK
+    assert sent.errors or len(sent.html) < 2 * limit.max_output
+
+
 def _elapsed(func):
     started = time.monotonic()
     result = func()
