@@ -62,6 +62,7 @@ CSS_URL = re.compile(r"\burl\(\s*(['\"]?)|@import\s+(['\"])", re.IGNORECASE)
 SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 QUOTED = re.compile(r"""(["'])(.*?)\1""")
 INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+STATEMENT = re.compile(r"\{[%#]")
 MAX_URL = 4_000  # longer values are refused: no address needs more
 MAX_FINDINGS = 50
 
@@ -88,23 +89,24 @@ def bad_links(source: str) -> list[tuple[int, str, str]]:
 
 
 def without_statements(source: str) -> str:
-    """The source with ``{% … %}`` and ``{# … #}`` blanked (newlines kept), so that
+    """The source with ``{% … %}`` and ``{# … #}`` blanked (lines kept), so that
     ``{% set src = … %}`` is not read as an attribute. Linear: no regex backtracking."""
     parts, position = [], 0
-    while True:
-        start = min(
-            (i for i in (source.find("{%", position), source.find("{#", position)) if i >= 0),
-            default=-1,
-        )
-        if start < 0:
-            break
+    while opening := STATEMENT.search(source, position):
+        start = opening.start()
         end = source.find("%}" if source[start + 1] == "%" else "#}", start + 2)
         end = len(source) if end < 0 else end + 2
         parts.append(source[position:start])
-        parts.append(re.sub(r"[^\n]", " ", source[start:end]))
+        parts.append(_blank(source[start:end]))
         position = end
     parts.append(source[position:])
     return "".join(parts)
+
+
+def _blank(chunk: str) -> str:
+    """Same length and newlines; word characters (cheap for the attribute scan) ending in a
+    space, so whatever follows still starts a word of its own."""
+    return "\n".join("_" * len(line) for line in chunk.split("\n"))[:-1] + " "
 
 
 def link_problem(line: int | None, attribute: str, url: str) -> RenderError:
