@@ -110,6 +110,8 @@ WHOLE_BODY = {
     "deep lists": "{{ " + "[" * 5000 + "1" + "]" * 5000 + " }}",
     "deep filter chain": "{{ 1" + "|abs" * 20000 + " }}",
     "deep ifs": "{% if true %}" * 3000 + "x" + "{% endif %}" * 3000,
+    "deep brackets in one short tag": "{{ " + "(" * 2400 + "1" + ")" * 2400 + " }}",
+    "deep ifs under the tag limit": "{% if true %}" * 499 + "x" + "{% endif %}" * 499,
     "too many placeholders": "{{ candidate.first_name }} " * 7000,
     "nested html": '<a href="https://example.com">' * 15000,
     "nested sections": "<mj-wrapper>" * 3000 + "</mj-wrapper>" * 3000,

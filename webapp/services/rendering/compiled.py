@@ -31,6 +31,7 @@ GMAIL_CLIP_BYTES = 102 * 1024
 CACHE_SIZE = 512
 MAX_SOURCE_CHARS = 200_000
 MAX_TAGS = 1_000  # {{ … }} and {% … %} together: compiling costs about 0.5 ms a tag
+MAX_TAG_CHARS = 5_000  # one tag; longer ones are nesting or filter chains no email needs
 
 
 @dataclass
@@ -95,6 +96,11 @@ def size_problems(source: TemplateSource) -> list[RenderError]:
     if tags > MAX_TAGS:
         message = f"The template has {tags:,} {{{{ }}}} and {{% %}} tags; at most {MAX_TAGS:,}."
         return [RenderError(None, message, "size")]
+    for part in parts:
+        longest = max((len(token) for token in mjml_step.jinja_tokens(part)), default=0)
+        if longest > MAX_TAG_CHARS:
+            message = f"One {{{{ }}}} or {{% %}} tag is {longest:,} characters long; at most "
+            return [RenderError(None, f"{message}{MAX_TAG_CHARS:,}.", "size")]
     return []
 
 

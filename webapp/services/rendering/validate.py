@@ -198,8 +198,8 @@ def validate(
 ) -> RenderResult:
     """Everything wrong with ``source``; the result also holds the sample render."""
     errors = _static_errors(source, category)
-    if any(e.kind == "size" for e in errors):
-        return _result(errors)  # too big to compile within the time a preview may take
+    if any(e.kind == "size" or e.message == TOO_DEEP for e in errors):
+        return _result(errors)  # not worth compiling: it would only fail again, slowly
     # Compiling is bounded by the size and tag limits; the render has the deadline.
     compiled = compile_template(source, brand, strict=True)
     if compiled.errors:
