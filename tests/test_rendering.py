@@ -110,10 +110,9 @@ def test_t3_huge_output_and_loops_stop_at_a_limit(payload, kind):
 
 
 def test_t3_slow_template_stops_at_the_time_limit(monkeypatch):
-    from webapp.services.rendering import sandbox
+    from webapp.services.rendering import limits
 
-    monkeypatch.setattr(sandbox, "TIME_LIMIT_SECONDS", 0.2)
-    monkeypatch.setattr(sandbox, "MAX_ITERATIONS", 10**9)
+    monkeypatch.setattr(limits, "_limits", limits.Limits(seconds=0.2, max_iterations=10**9))
     slow = "{% for i in range(10000) %}{% for j in range(10000) %}{{ i|string|length }}{% endfor %}{% endfor %}"
     started = time.monotonic()
     result = render(source(slow), BRAND, sample_context())

@@ -43,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
     )
     _configure(app, settings)
+    _configure_rendering(settings)
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_hooks(app)
@@ -50,6 +51,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _configure_rendering(settings: Settings) -> None:
+    from webapp.services.rendering.limits import configure
+
+    configure(timeout_ms=settings.render_timeout_ms, max_bytes=settings.render_max_bytes)
 
 
 def _configure(app: Flask, settings: Settings) -> None:

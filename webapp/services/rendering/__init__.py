@@ -47,5 +47,5 @@ def render(
     """
     from webapp.services.rendering.compiled import compile_template, render_compiled
 
-    compiled = compile_template(version, brand)
+    compiled = compile_template(version, brand, strict=strict)
     return render_compiled(compiled, context, link_rewriter=link_rewriter, strict=strict)

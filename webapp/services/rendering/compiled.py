@@ -21,13 +21,17 @@ from jinja2 import Template, TemplateSyntaxError
 from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
-from webapp.services.rendering.links import rewrite_links
+from webapp.services.rendering.limits import RenderLimitError, current_budget, render_budget
+from webapp.services.rendering.links import bad_links, link_problem, rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
 from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
 GMAIL_CLIP_BYTES = 102 * 1024
 CACHE_SIZE = 512
+MAX_SOURCE_CHARS = 200_000
+MAX_TAGS = 1_000  # {{ … }} and {% … %} together: compiling costs about 0.5 ms a tag
+MAX_TAG_CHARS = 5_000  # one tag; longer ones are nesting or filter chains no email needs
 
 
 @dataclass
@@ -41,6 +45,11 @@ class CompiledTemplate:
     html: dict[bool, Template] = field(default_factory=dict)  # fast path: Jinja over HTML
     mjml: dict[bool, Template] = field(default_factory=dict)  # slow path: Jinja over MJML
     text: dict[bool, Template] = field(default_factory=dict)
+    # Each flavour (strict for authoring, lenient for sending) and the fast path are compiled
+    # the first time they are needed: validating a new version compiles only what it renders.
+    flavours: set[bool] = field(default_factory=set)
+    fast_tried: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def fast(self) -> bool:
@@ -49,20 +58,26 @@ class CompiledTemplate:
 
 _cache: OrderedDict[tuple[str, str], CompiledTemplate] = OrderedDict()
 _lock = threading.Lock()
+TOO_DEEP = "The template nests too deeply (brackets, filters or tags inside each other)."
 
 
-def compile_template(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+def compile_template(
+    source: TemplateSource, brand: BrandData, *, strict: bool = False
+) -> CompiledTemplate:
+    """The compiled template, with the ``strict`` flavour ready (and, for sending, the fast
+    path tried)."""
     key = (source.key, brand.revision)
     with _lock:
         compiled = _cache.get(key)
         if compiled is not None:
             _cache.move_to_end(key)
-            return compiled
-    compiled = _build(source, brand)
-    with _lock:
-        _cache[key] = compiled
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    if compiled is None:
+        compiled = _build(source, brand)
+        with _lock:
+            _cache[key] = compiled
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    prepare(compiled, strict)
     return compiled
 
 
@@ -71,58 +86,104 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def size_problems(source: TemplateSource) -> list[RenderError]:
+    """Over the source or tag limit: nothing else is worth checking (compiling is bounded by
+    these two, as rendering is by its deadline)."""
+    parts = (source.subject, source.preheader, source.body_mjml, source.body_text)
+    if sum(len(p) for p in parts) > MAX_SOURCE_CHARS:
+        return [RenderError(None, f"The template is over {MAX_SOURCE_CHARS:,} characters.", "size")]
+    tags = sum(p.count("{{") + p.count("{%") for p in parts)
+    if tags > MAX_TAGS:
+        message = f"The template has {tags:,} {{{{ }}}} and {{% %}} tags; at most {MAX_TAGS:,}."
+        return [RenderError(None, message, "size")]
+    for part in parts:
+        longest = max((len(token) for token in mjml_step.jinja_tokens(part)), default=0)
+        if longest > MAX_TAG_CHARS:
+            message = f"One {{{{ }}}} or {{% %}} tag is {longest:,} characters long; at most "
+            return [RenderError(None, f"{message}{MAX_TAG_CHARS:,}.", "size")]
+    return []
+
+
 def _build(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
     body = source.body_mjml
     document = mjml_step.apply_layout(body, brand).replace("%%PREHEADER%%", "{{ preheader }}")
     offset = 0 if mjml_step.is_document(body) else mjml_step.layout_offset()
     compiled = CompiledTemplate(source=source, document=document, line_offset=offset)
-    for strict in (False, True):
-        _compile_parts(compiled, strict)
+    compiled.errors.extend(size_problems(source))
     if compiled.errors:
-        return compiled
-    _try_fast_path(compiled)
+        compiled.flavours.update((False, True))  # nothing to compile
     return compiled
 
 
-def _compile(compiled: CompiledTemplate, text: str, strict: bool, *, html: bool, part: str):
+def prepare(compiled: CompiledTemplate, strict: bool) -> None:
+    """Compile the ``strict`` flavour if it is not yet (the first one records the errors;
+    both flavours have the same syntax), then the fast path for sending."""
+    with compiled.lock:
+        if strict in compiled.flavours:
+            return
+        record = not compiled.flavours
+        if not strict and not compiled.fast_tried:
+            compiled.fast_tried = True
+            _try_fast_path(compiled)
+        _compile_parts(compiled, strict, record=record, body=strict or not compiled.fast)
+        compiled.flavours.add(strict)
+
+
+def slow_path_template(compiled: CompiledTemplate, strict: bool) -> Template | None:
+    """Jinja over the MJML; sending compiles it only when the fast path is not possible."""
+    with compiled.lock:
+        if strict not in compiled.mjml:
+            _compile_parts(compiled, strict, record=False, body=True, only_body=True)
+    return compiled.mjml.get(strict)
+
+
+def _compile(compiled: CompiledTemplate, text: str, strict: bool, *, html: bool, part: str,
+             record: bool):  # fmt: skip
     try:
         return environment(strict, html=html).from_string(text)
     except TemplateSyntaxError as exc:
-        if not strict:
+        if record:
             compiled.errors.append(syntax_error(exc, part, compiled.line_offset))
-        return None
+    except RecursionError:
+        if record:
+            compiled.errors.append(RenderError(None, TOO_DEEP, "syntax"))
+    return None
 
 
-def _compile_parts(compiled: CompiledTemplate, strict: bool) -> None:
+def _compile_parts(compiled: CompiledTemplate, strict: bool, *, record: bool, body: bool,
+                   only_body: bool = False) -> None:  # fmt: skip
     src = compiled.source
-    parts = {
-        "subject": (src.subject, False),
-        "preheader": (src.preheader, False),
-        "mjml": (compiled.document, True),
-    }
-    if src.body_text.strip():
-        parts["text"] = (src.body_text, False)
+    parts = {"mjml": (compiled.document, True)} if body else {}
+    if not only_body:
+        parts.update(subject=(src.subject, False), preheader=(src.preheader, False))
+        if src.body_text.strip():
+            parts["text"] = (src.body_text, False)
     for part, (text, html) in parts.items():
-        template = _compile(compiled, text, strict, html=html, part=part)
+        template = _compile(compiled, text, strict, html=html, part=part, record=record)
         if template is not None:
             getattr(compiled, part)[strict] = template
 
 
 def _try_fast_path(compiled: CompiledTemplate) -> None:
+    """Sending only (the lenient flavour): strict renders take the slow path anyway."""
     try:
         html = mjml_step.compile_mjml(compiled.document)
     except mjml_step.MjmlError:
         return  # may only compile once the placeholders are filled: slow path reports it
     if not mjml_step.tokens_survive(compiled.document, html):
         return
-    text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
+    try:
+        text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
+    except RenderLimitError:
+        text_source = ""  # too slow to derive once: each render derives it under its budget
     derive_text = bool(text_source) and mjml_step.tokens_survive(text_relevant(html), text_source)
-    for strict in (False, True):
-        compiled.html[strict] = environment(strict, html=True).from_string(html)
+    try:
+        compiled.html[False] = environment(False, html=True).from_string(html)
         if derive_text:
-            compiled.text.setdefault(
-                strict, environment(strict, html=False).from_string(text_source)
-            )
+            compiled.text.setdefault(False, environment(False, html=False).from_string(text_source))
+    except (TemplateSyntaxError, RecursionError):
+        compiled.html.clear()  # the slow path compiles the MJML and reports what is wrong
+        compiled.text.pop(False, None)
 
 
 LinkRewriter = Callable[[str, int], str]
@@ -136,12 +197,14 @@ def render_compiled(
     strict: bool = False,
 ) -> RenderResult:
     result = RenderResult(subject="", preheader="", html="", text="")
+    prepare(compiled, strict)
     if compiled.errors:
         result.errors = list(compiled.errors)
         return result
     data, dropped = plain_context(context)
     result.warnings.extend(dropped)
-    _fill(compiled, data, result, strict)
+    with render_budget():
+        _fill(compiled, data, result, strict)
     if result.errors:
         return result
     if result.html_bytes > GMAIL_CLIP_BYTES:
@@ -176,8 +239,14 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     if compiled.fast and not strict:
         html = _run(compiled.html[strict], data, result, "html", 0)
     else:
-        html = _run(compiled.mjml[strict], data, result, "body", compiled.line_offset)
-        html = _compile_filled(html, result) if html is not None else None
+        template = slow_path_template(compiled, strict)
+        if template is None:
+            result.errors.append(RenderError(None, "The template could not be compiled.", "syntax"))
+            return
+        document = _run(template, data, result, "body", compiled.line_offset)
+        if strict and document is not None:
+            _check_rendered_links(document, result)
+        html = _compile_filled(document, result) if document is not None else None
     if html is None or result.errors:
         return
     result.html = html
@@ -185,12 +254,34 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
         text = _run(compiled.text[strict], data, result, "text", 0)
         result.text = tidy_text(text or "")
     else:
-        result.text = html_to_text(result.html)
+        result.text = _derive_text(result)
+
+
+def _check_rendered_links(document: str, result: RenderResult) -> None:
+    """Links as the sample data renders them (``{% set src = … %}``, names built from parts):
+    validation and previews refuse what the source check could not see."""
+    for _, attribute, url in bad_links(document):
+        error = link_problem(None, attribute, url)
+        error.message = f"With the sample data: {error.message}"
+        result.errors.append(error)
+
+
+def _derive_text(result: RenderResult) -> str:
+    try:
+        return html_to_text(result.html)
+    except RenderLimitError as exc:
+        result.errors.append(RenderError(None, f"Text version: {exc}", exc.kind))
+        result.html = ""
+        return ""
 
 
 def _compile_filled(document: str, result: RenderResult) -> str | None:
     try:
-        return mjml_step.compile_mjml(document)
+        html = mjml_step.compile_mjml(document)
+        current_budget().check_time()
+        return html
     except mjml_step.MjmlError as exc:
         result.errors.append(mjml_step.mjml_error(exc, ""))
-        return None
+    except RenderLimitError as exc:
+        result.errors.append(RenderError(None, str(exc), exc.kind))
+    return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import traceback
 
-from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2 import TemplateRuntimeError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
-from webapp.services.rendering.sandbox import RenderLimitError
+from webapp.services.rendering import names
+from webapp.services.rendering.limits import RenderLimitError
 from webapp.services.rendering.types import RenderError
 
 PART_LABELS = {"subject": "Subject", "preheader": "Preheader", "text": "Text version"}
@@ -25,9 +26,19 @@ def _label(part: str, message: str) -> str:
     return f"{PART_LABELS[part]}: {message}" if part in PART_LABELS else message
 
 
+UNKNOWN_NAME = re.compile(r"^No (filter|test) named '([^']*)'")
+
+
+def _plain_message(message: str) -> str:
+    """Jinja's "No filter named 'x'." in the words the rest of the errors use."""
+    unknown = UNKNOWN_NAME.match(message)
+    return names.message(unknown.group(1), unknown.group(2)) if unknown else message
+
+
 def syntax_error(exc: TemplateSyntaxError, part: str, offset: int) -> RenderError:
     line = _author_line(exc.lineno, part, 0 if part in PART_LABELS else offset)
-    return RenderError(line=line, message=_label(part, exc.message or str(exc)), kind="syntax")
+    message = _plain_message(exc.message or str(exc))
+    return RenderError(line=line, message=_label(part, message), kind="syntax")
 
 
 def _undefined_message(message: str) -> str:
@@ -62,6 +73,8 @@ def _classify(exc: BaseException, line: int | None) -> RenderError:
         return RenderError(
             line=line, message=_undefined_message(exc.message or ""), kind="undefined"
         )
+    if isinstance(exc, TemplateRuntimeError) and UNKNOWN_NAME.match(str(exc)):
+        return RenderError(line=line, message=_plain_message(str(exc)), kind="syntax")
     if isinstance(exc, RecursionError | MemoryError):
         return RenderError(line=line, message="The template is too complex to render.", kind="size")
     return RenderError(line=line, message=f"{type(exc).__name__}: {exc}"[:300], kind="syntax")

@@ -19,7 +19,6 @@ from webapp.services.rendering.types import BrandData, RenderError
 
 EMAILS_DIR = Path(__file__).resolve().parents[3] / "templates" / "emails"
 CONTENT_MARK = "<!--herald:content-->"
-JINJA_TOKEN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 FONT_SAFE = re.compile(r"^[A-Za-z0-9 ,'\"\-]{1,200}$")
 INCLUDE = re.compile(r"<\s*mj-include\b", re.IGNORECASE)
@@ -86,9 +85,33 @@ def apply_layout(body: str, brand: BrandData) -> str:
     return document.replace(CONTENT_MARK, body)
 
 
+# mjml-python's parser recurses once per open tag and runs out of stack (the process dies)
+# somewhere past a thousand levels; no email needs more than a few dozen.
+MAX_DEPTH = 300
+TAG_OPENING = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^<>]*>?")
+VOID_TAGS = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr"]
+)  # fmt: skip
+
+
+def nesting_depth(document: str) -> int:
+    """How many tags are open at once at the deepest point (linear: no backtracking)."""
+    depth = deepest = 0
+    for match in TAG_OPENING.finditer(document):
+        if match.group(1):
+            depth = max(depth - 1, 0)
+        elif match.group(2).lower() not in VOID_TAGS and not match.group(0).endswith("/>"):
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
 def compile_mjml(document: str) -> str:
     if INCLUDE.search(document):
         raise MjmlError("<mj-include> is not allowed: paste the content into the template.")
+    if nesting_depth(document) > MAX_DEPTH:
+        raise MjmlError(f"Tags are nested more than {MAX_DEPTH} deep.")
     try:
         return mjml_python.mjml2html(document)
     except Exception as exc:  # mjml-python raises a bare exception type with the parser message
@@ -101,7 +124,27 @@ def _clean_message(message: str) -> str:
 
 def tokens_survive(source: str, compiled_html: str) -> bool:
     """True when every Jinja tag of ``source`` is in the HTML unchanged and in the same order."""
-    return JINJA_TOKEN.findall(source) == JINJA_TOKEN.findall(compiled_html)
+    return jinja_tokens(source) == jinja_tokens(compiled_html)
+
+
+TOKEN_START = re.compile(r"\{[{%#]")
+CLOSERS = {"{": "}}", "%": "%}", "#": "#}"}
+
+
+def jinja_tokens(text: str) -> list[str]:
+    """The ``{{ }}``, ``{% %}`` and ``{# #}`` tags of ``text``, in order. Linear in the length
+    of ``text`` (a lazy regex rescans to the end for every tag that is never closed)."""
+    tokens, position, unclosed = [], 0, set()
+    while match := TOKEN_START.search(text, position):
+        start, kind = match.start(), text[match.start() + 1]
+        end = -1 if kind in unclosed else text.find(CLOSERS[kind], start + 2)
+        if end < 0:
+            unclosed.add(kind)  # no closer further on: no later tag of this kind closes
+            position = start + 1
+            continue
+        tokens.append(text[start : end + 2])
+        position = end + 2
+    return tokens
 
 
 def mjml_error(exc: MjmlError, body: str) -> RenderError:

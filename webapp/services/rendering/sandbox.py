@@ -3,30 +3,33 @@
 - ``ImmutableSandboxedEnvironment`` with autoescape: no attribute starting with ``_``, no
   mutation of lists or dicts, ``str.format`` checked. An unsafe attribute raises
   ``SecurityError`` at once (Jinja's default would print an empty string).
-- Curated globals (``range`` only) and filters; the filters that can multiply text take their
-  arguments through a size check.
-- Time and size caps: every loop iteration, every call and every output chunk checks a
-  per-render budget kept in a context variable, so a runaway template stops with a clear error
-  and the worker stays healthy.
+- Curated globals (``range`` only), filters and tests; methods of data values limited to a
+  short list of harmless ones.
+- Every hook checks the render's budget (``limits.py``): operators, calls, filters, attribute
+  and item access, every loop item, every output chunk (also inside macros and ``set`` /
+  ``filter`` blocks, through the code generator below), every ``~`` and every list or dict
+  written in the template. Operations that could build something huge are checked before they
+  run (``bounded.py``), so a runaway template stops with a clear error within the deadline and
+  the process carries on.
 """
 
 from __future__ import annotations
 
-import contextvars
-import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, Undefined, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
+from webapp.services.rendering import bounded
 from webapp.services.rendering import filters as herald_filters
+from webapp.services.rendering.limits import RenderLimitError, current_budget
 
-MAX_OUTPUT_CHARS = 2_000_000  # per rendered part; Gmail clips at 102 KB long before this
-MAX_ITERATIONS = 200_000  # loop items per render, all loops together
-MAX_RANGE = 10_000
-TIME_LIMIT_SECONDS = 2.0
+__all__ = ["HeraldSandbox", "RenderLimitError", "environment", "run_limited"]
 
 SAFE_BUILTIN_FILTERS = (
     "abs", "capitalize", "default", "d", "escape", "e", "first", "float", "int", "join",
@@ -36,95 +39,85 @@ SAFE_BUILTIN_FILTERS = (
     "dictsort", "groupby", "min", "max", "attr", "center", "indent", "wordwrap", "reverse",
 )  # fmt: skip
 
-
-class RenderLimitError(Exception):
-    """A template went past a size or time cap."""
-
-    def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class _Budget:
-    __slots__ = ("deadline", "iterations")
-
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
-        self.iterations = 0
-
-    def tick(self) -> None:
-        self.iterations += 1
-        if self.iterations > MAX_ITERATIONS:
-            raise RenderLimitError(f"Loops ran more than {MAX_ITERATIONS:,} times.", "size")
-        if not self.iterations & 0xFF:
-            self.check_time()
-
-    def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise RenderLimitError(
-                f"The template took longer than {TIME_LIMIT_SECONDS:g} s to render.", "timeout"
-            )
-
-
-_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
-    "herald_render_budget", default=None
-)
-
-
-def _current_budget() -> _Budget:
-    budget = _budget.get()
-    # A template rendered outside ``run_limited`` gets a budget of its own per loop or call.
-    return budget if budget is not None else _Budget(TIME_LIMIT_SECONDS)
+SAFE_TESTS = (
+    "defined", "undefined", "none", "number", "string", "mapping", "sequence", "iterable",
+    "even", "odd", "divisibleby", "eq", "ne", "lt", "le", "gt", "ge", "in", "true", "false",
+    "boolean", "integer", "float", "lower", "upper", "sameas", "==", "!=", "<", "<=", ">", ">=",
+)  # fmt: skip
 
 
 def guarded_iter(iterable: Iterable[Any]) -> Iterator[Any]:
-    budget = _current_budget()
+    budget = current_budget()
     for item in iterable:
         budget.tick()
         yield item
 
 
-def check_size(value: Any) -> Any:
-    if isinstance(value, str | list | tuple | dict) and len(value) > MAX_OUTPUT_CHARS:
-        raise RenderLimitError("A value grew past the size limit.", "size")
-    return value
+def checked_value(value: Any) -> Any:
+    """A list, tuple or dict written in the template (``[a, a, a]`` can be big)."""
+    return current_budget().accept(value)
 
 
-def safe_range(*args: int) -> range:
-    result = range(*args)
-    if len(result) > MAX_RANGE:
-        raise RenderLimitError(f"range() is limited to {MAX_RANGE:,} items.", "size")
-    return result
+class _Instrument(NodeTransformer):
+    """Every ``for`` iterates through the budget; every literal container is checked."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        node = self.generic_visit(node)
+        node.iter = nodes.Call(nodes.Name("_herald_iter", "load"), [node.iter], [], None, None)
+        return node
+
+    def _checked(self, node: nodes.Expr) -> nodes.Node:
+        node = self.generic_visit(node)
+        if getattr(node, "ctx", "load") != "load":
+            return node
+        return nodes.Call(nodes.Name("_herald_value", "load"), [node], [], None, None)
+
+    visit_List = visit_Tuple = visit_Dict = _checked
 
 
-def _guard_filter(func: Any) -> Any:
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        _current_budget().check_time()
-        return check_size(func(*args, **kwargs))
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every output chunk and every ``~`` passing the budget."""
 
-    for flag in ("jinja_pass_arg",):
-        if hasattr(func, flag):
-            setattr(guarded, flag, getattr(func, flag))
-    guarded.__name__ = getattr(func, "__name__", "filter")
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        return f"environment.herald_output({super()._output_const_repr(group)})"
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        self.write("environment.herald_output(")
+        super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        super()._output_child_post(node, frame, finalize)
+        self.write(")")
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            func_name = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            func_name = "markup_join"
+        else:
+            func_name = "str_join"
+        self.write(f"{func_name}(environment.herald_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(")))")
+
+
+def _curated_filters(builtin: dict[str, Any]) -> dict[str, Any]:
+    curated = {name: builtin[name] for name in SAFE_BUILTIN_FILTERS}
+    curated["replace"] = bounded.bounded_replace(builtin["replace"])
+    curated["join"] = bounded.bounded_join(builtin["join"])
+    curated["sum"] = bounded.bounded_sum(builtin["sum"])
+    curated["indent"] = bounded.bounded_indent(builtin["indent"])
+    curated["wordwrap"] = bounded.bounded_wordwrap(builtin["wordwrap"])
+    curated["attr"] = _guard_attr(builtin["attr"])
+    for name in ("center", "truncate", "batch", "slice"):
+        curated[name] = bounded.bounded_widths(name, builtin[name])
+    guarded = {name: bounded.guard_filter(name, f, False) for name, f in curated.items()}
+    for name, func in herald_filters.FILTERS.items():
+        guarded[name] = bounded.guard_filter(name, func, True)
     return guarded
-
-
-def _widths_ok(*args: Any, **kwargs: Any) -> None:
-    for value in list(args[1:]) + list(kwargs.values()):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1000:
-            raise RenderLimitError("Widths and counts in filters are limited to 1000.", "size")
-
-
-def _guard_replace(base: Any) -> Any:
-    def replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: int | None = None) -> Any:
-        text, old_s, new_s = str(s), str(old), str(new)
-        occurrences = text.count(old_s) if old_s else len(text) + 1
-        if len(text) + occurrences * max(0, len(new_s) - len(old_s)) > MAX_OUTPUT_CHARS:
-            raise RenderLimitError("replace() would grow the text past the size limit.", "size")
-        return base(eval_ctx, s, old, new, count)
-
-    replace.jinja_pass_arg = base.jinja_pass_arg  # type: ignore[attr-defined]
-    return replace
 
 
 def _guard_attr(base: Any) -> Any:
@@ -137,20 +130,12 @@ def _guard_attr(base: Any) -> Any:
     return attr
 
 
-def _guard_width(base: Any) -> Any:
-    def widened(*args: Any, **kwargs: Any) -> Any:
-        _widths_ok(*args, **kwargs)
-        return base(*args, **kwargs)
-
-    if hasattr(base, "jinja_pass_arg"):
-        widened.jinja_pass_arg = base.jinja_pass_arg  # type: ignore[attr-defined]
-    return widened
-
-
 class HeraldSandbox(ImmutableSandboxedEnvironment):
-    """The environment: immutable sandbox, autoescape, guarded loops, calls and operators."""
+    """The environment: immutable sandbox, autoescape, every hook on the render budget."""
 
-    intercepted_binops = frozenset(["*", "**", "%", "+", "//"])
+    code_generator_class = BoundedCodeGenerator
+    intercepted_binops = frozenset(["+", "-", "*", "/", "//", "%", "**"])
+    intercepted_unops = frozenset(["+", "-"])
 
     def __init__(self, *, strict: bool) -> None:
         super().__init__(
@@ -160,61 +145,79 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
             cache_size=0,
             keep_trailing_newline=True,
         )
-        builtin = self.filters
-        curated = {name: builtin[name] for name in SAFE_BUILTIN_FILTERS}
-        curated["replace"] = _guard_replace(builtin["replace"])
-        curated["attr"] = _guard_attr(builtin["attr"])
-        for name in ("center", "indent", "wordwrap", "truncate", "batch", "slice"):
-            curated[name] = _guard_width(builtin[name])
-        curated.update(herald_filters.FILTERS)
-        self.filters = {name: _guard_filter(func) for name, func in curated.items()}
-        self.globals = {"range": safe_range, "_herald_iter": guarded_iter}
-        self.tests = {name: self.tests[name] for name in _SAFE_TESTS if name in self.tests}
+        self.filters = _curated_filters(self.filters)
+        self.globals = {
+            "range": bounded.safe_range,
+            "_herald_iter": guarded_iter,
+            "_herald_value": checked_value,
+        }
+        self.tests = {name: self.tests[name] for name in SAFE_TESTS if name in self.tests}
 
     def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init=False):
-        for loop in source.find_all(nodes.For):
-            loop.iter = nodes.Call(nodes.Name("_herald_iter", "load"), [loop.iter], [], None, None)
+        source = _Instrument().visit(source)
         return super()._generate(source, name, filename, defer_init=defer_init)
+
+    # hooks called by the generated code
+    def herald_output(self, chunk: Any) -> Any:
+        current_budget().spend(len(chunk))
+        return chunk
+
+    def herald_concat(self, parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        return bounded.check_concat(parts)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(attribute, str) and attribute.startswith("_"):
             raise SecurityError(f"Access to {attribute!r} is not allowed in templates.")
+        current_budget().check_time()
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, str) and argument.startswith("_"):
             raise SecurityError(f"Access to {argument!r} is not allowed in templates.")
+        current_budget().check_time()
         return super().getitem(obj, argument)
 
     def unsafe_undefined(self, obj: Any, attribute: Any) -> Undefined:
         raise SecurityError(f"Access to {attribute!r} is not allowed in templates.")
 
+    def wrap_str_format(self, value: Any) -> Any:
+        if super().wrap_str_format(value) is None:  # not str.format / str.format_map
+            return None
+        f_self = value.__self__
+        formatter = (
+            bounded.BoundedEscapeFormatter(self, escape=f_self.escape)
+            if isinstance(f_self, Markup)
+            else bounded.BoundedFormatter(self)
+        )
+        if value.__name__ == "format_map":
+
+            def format_map(*args: Any, **kwargs: Any) -> str:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                return type(f_self)(formatter.vformat(f_self, (), args[0]))
+
+            return format_map
+
+        def format(*args: Any, **kwargs: Any) -> str:
+            return type(f_self)(formatter.vformat(f_self, args, kwargs))
+
+        return format
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _current_budget().check_time()
-        return check_size(super().call(__context, __obj, *args, **kwargs))
+        budget = current_budget()
+        budget.check_time()
+        bounded.check_method_call(__obj, args, budget.limits)
+        return budget.accept(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise RenderLimitError("Exponents are limited to 64.", "size")
-        if operator == "*":
-            _check_repeat(left, right)
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError("The % operator on text is not allowed; use filters instead.")
-        return check_size(super().call_binop(context, operator, left, right))
+        budget = current_budget()
+        budget.check_time()
+        bounded.check_binop(operator, left, right, budget.limits)
+        return budget.accept(super().call_binop(context, operator, left, right))
 
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        return current_budget().accept(super().call_unop(context, operator, arg))
 
-def _check_repeat(left: Any, right: Any) -> None:
-    for seq, times in ((left, right), (right, left)):
-        big = isinstance(seq, str | list | tuple) and isinstance(times, int)
-        if big and len(seq) * times > MAX_OUTPUT_CHARS:
-            raise RenderLimitError("Repeating text went past the size limit.", "size")
-
-
-_SAFE_TESTS = (
-    "defined", "undefined", "none", "number", "string", "mapping", "sequence", "iterable",
-    "even", "odd", "divisibleby", "eq", "ne", "lt", "le", "gt", "ge", "in", "true", "false",
-    "boolean", "integer", "float", "lower", "upper", "sameas", "==", "!=", "<", "<=", ">", ">=",
-)  # fmt: skip
 
 _ENVIRONMENTS: dict[tuple[bool, bool], HeraldSandbox] = {}
 
@@ -229,21 +232,16 @@ def environment(strict: bool = False, *, html: bool = True) -> HeraldSandbox:
     return _ENVIRONMENTS[key]
 
 
-def run_limited(chunks: Iterator[str], seconds: float = TIME_LIMIT_SECONDS) -> str:
-    """Join a template's output chunks under the time and size caps."""
-    token = _budget.set(_Budget(seconds))
-    try:
-        parts: list[str] = []
-        total = 0
-        budget = _budget.get()
-        for chunk in chunks:
-            total += len(chunk)
-            if total > MAX_OUTPUT_CHARS:
-                raise RenderLimitError(
-                    f"The output passed the size limit ({MAX_OUTPUT_CHARS:,} characters).", "size"
-                )
-            parts.append(chunk)
-            budget.check_time()  # type: ignore[union-attr]
-        return "".join(parts)
-    finally:
-        _budget.reset(token)
+def run_limited(chunks: Iterator[str]) -> str:
+    """Join a template's output chunks under the budget of the render in progress."""
+    budget = current_budget()
+    limit = budget.limits.max_output
+    parts: list[str] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise RenderLimitError(f"The output passed the size limit ({limit:,} characters).")
+        parts.append(chunk)
+        budget.check_time()
+    return "".join(parts)

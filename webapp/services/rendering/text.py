@@ -6,6 +6,10 @@ import re
 
 import html2text
 
+from webapp.services.rendering.limits import current_budget
+
+CHUNK = 16_384  # html2text is pure Python: feed it in pieces and check the deadline between
+
 PREVIEW = re.compile(r'<div style="display:none;[^"]*">.*?</div>', re.DOTALL)
 HEAD = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -25,7 +29,14 @@ def html_to_text(document: str) -> str:
     converter.ignore_tables = True
     converter.protect_links = False
     converter.unicode_snob = True
-    return tidy_text(converter.handle(text_relevant(document)))
+    budget = current_budget()
+    relevant = text_relevant(document)
+    converter.start = True
+    for start in range(0, len(relevant), CHUNK):
+        converter.feed(relevant[start : start + CHUNK])
+        budget.check_time()
+    converter.feed("")
+    return tidy_text(converter.optwrap(converter.finish()))
 
 
 def tidy_text(text: str) -> str:

@@ -9,18 +9,24 @@ what only shows at run time: unknown attributes, sandbox violations, time and si
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from webapp.services.rendering import mjml as mjml_step
-from webapp.services.rendering.compiled import compile_template, render_compiled
-from webapp.services.rendering.links import bad_links
+from webapp.services.rendering.compiled import (
+    TOO_DEEP,
+    compile_template,
+    render_compiled,
+    size_problems,
+)
+from webapp.services.rendering.links import bad_links, link_problem
+from webapp.services.rendering.names import unknown_name_errors
 from webapp.services.rendering.sandbox import environment
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 from webapp.services.rendering.variables import KNOWN_NAMES, sample_context
 
-MAX_SOURCE_CHARS = 200_000
 UNSUBSCRIBE_CATEGORIES = ("marketing", "digests", "invitations")
 MJML_TAGS = frozenset(
     (
@@ -102,7 +108,7 @@ def structure_errors(body: str) -> list[RenderError]:
 
 
 BLOCK_TAG = re.compile(
-    r"\{%-?\s*(end)?(if|for|macro|call|filter|set|with|block|raw)\b(.*?)-?%\}", re.S
+    r"\{%-?\s*(end)?(if|for|macro|call|filter|set|with|block|raw)\b(.{0,2000}?)-?%\}", re.S
 )
 
 
@@ -110,6 +116,8 @@ def body_syntax_errors(body: str) -> list[RenderError]:
     """Jinja syntax errors of the body alone, so lines are the author's own."""
     try:
         environment(strict=True).parse(body)
+    except RecursionError:
+        return [RenderError(None, TOO_DEEP, "syntax")]
     except TemplateSyntaxError as exc:
         line = exc.lineno
         if (exc.message or "").startswith("Unexpected end of template"):
@@ -131,19 +139,46 @@ def _unclosed_block_line(body: str) -> int | None:
     return stack[-1][1] if stack else None
 
 
-def unknown_variables(source: TemplateSource) -> list[RenderError]:
-    errors = []
+Parsed = list[tuple[str, bool, nodes.Template]]
+
+
+def _parsed_parts(source: TemplateSource) -> Iterator[tuple[str, bool, nodes.Template]]:
+    """(label, has author lines, tree) for each part that parses."""
     env = environment(strict=True)
     for part, text in (("Subject", source.subject), ("Preheader", source.preheader),
                        ("", source.body_mjml), ("Text version", source.body_text)):  # fmt: skip
         try:
             tree = env.parse(text)
-        except TemplateSyntaxError:
+        except (TemplateSyntaxError, RecursionError):
             continue  # reported by the compile step
-        for name in sorted(meta.find_undeclared_variables(tree) - KNOWN_NAMES):
-            line = _name_line(tree, name) if part in ("", "Text version") else None
-            label = f"{part}: " if part else ""
+        yield (f"{part}: " if part else ""), part in ("", "Text version"), tree
+
+
+def unknown_variables(parsed: Parsed) -> list[RenderError]:
+    errors = []
+    for label, lined, tree in parsed:
+        try:
+            undeclared = meta.find_undeclared_variables(tree)
+        except (TemplateSyntaxError, RecursionError):
+            continue  # an unknown filter or test: reported by unknown_filters_and_tests
+        for name in sorted(undeclared - KNOWN_NAMES):
+            line = _name_line(tree, name) if lined else None  # parsed: not too deep to walk
             errors.append(RenderError(line, f"{label}Unknown variable “{name}”.", "undefined"))
+    return errors
+
+
+def unknown_filters_and_tests(parsed: Parsed) -> list[RenderError]:
+    env = environment(strict=True)
+    filters, tests = set(env.filters), set(env.tests)
+    errors = []
+    for label, lined, tree in parsed:
+        try:
+            found = unknown_name_errors(tree, filters, tests, label)
+        except RecursionError:
+            continue  # nested too deeply: the compile step says so
+        for error in found:
+            error.line = error.line if lined else None
+            errors.append(error)
     return errors
 
 
@@ -163,7 +198,10 @@ def validate(
 ) -> RenderResult:
     """Everything wrong with ``source``; the result also holds the sample render."""
     errors = _static_errors(source, category)
-    compiled = compile_template(source, brand)
+    if any(e.kind == "size" or e.message == TOO_DEEP for e in errors):
+        return _result(errors)  # not worth compiling: it would only fail again, slowly
+    # Compiling is bounded by the size and tag limits; the render has the deadline.
+    compiled = compile_template(source, brand, strict=True)
     if compiled.errors:
         body_reported = any(e.kind == "syntax" and e.line for e in errors)
         later = [e for e in compiled.errors if not (body_reported and _is_body_syntax(e))]
@@ -176,18 +214,17 @@ def validate(
 
 
 def _static_errors(source: TemplateSource, category: str) -> list[RenderError]:
-    total = sum(
-        len(p) for p in (source.subject, source.preheader, source.body_mjml, source.body_text)
-    )
-    if total > MAX_SOURCE_CHARS:
-        return [RenderError(None, f"The template is over {MAX_SOURCE_CHARS:,} characters.", "size")]
-    errors = structure_errors(source.body_mjml) + body_syntax_errors(source.body_mjml)
+    too_big = size_problems(source)
+    if too_big:
+        return too_big
+    parsed = list(_parsed_parts(source))
+    errors = structure_errors(source.body_mjml)
+    if not any(label == "" for label, _, _ in parsed):  # the body did not parse: say why
+        errors += body_syntax_errors(source.body_mjml)
     errors += [
-        RenderError(line, f"Link “{url[:80]}” is not allowed: use https://, mailto: or a "
-                    "placeholder such as {{ invite_url }}.", "link")
-        for line, url in bad_links(source.body_mjml)
-    ]  # fmt: skip
-    errors += unknown_variables(source)
+        link_problem(line, attribute, url) for line, attribute, url in bad_links(source.body_mjml)
+    ]
+    errors += unknown_variables(parsed) + unknown_filters_and_tests(parsed)
     if not source.subject.strip():
         errors.append(RenderError(None, "Subject: write a subject line.", "syntax"))
     needs_link = category in UNSUBSCRIBE_CATEGORIES and mjml_step.is_document(source.body_mjml)
@@ -206,8 +243,11 @@ def _new_findings(static: list[RenderError], runtime: list[RenderError]) -> list
     """Runtime errors that say something the static checks did not already say."""
     names = {e.message.split("“", 1)[-1].rstrip("”.") for e in static if e.kind == "undefined"}
     has_include = any("mj-include" in e.message for e in static)
+    has_link = any(e.kind == "link" for e in static)
     fresh = []
     for error in runtime:
+        if has_link and error.kind == "link":
+            continue  # the rendered links say again what the source already said
         if error.kind == "undefined" and any(f"'{name}'" in error.message for name in names):
             continue
         if has_include and "mj-include" in error.message:
