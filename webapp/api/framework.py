@@ -25,7 +25,7 @@ from webapp.errors import problem
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
-from webapp.services import ratelimit
+from webapp.services import json_body, ratelimit
 from webapp.services.api_keys import find_active_key, mark_used
 
 logger = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ def _query_object(query: dict[str, dict]) -> dict:
 
 @bp.before_request
 def authenticate() -> None:
+    request.max_content_length = json_body.MAX_BYTES  # werkzeug answers 413 beyond it
     g.api_key = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
@@ -212,7 +213,12 @@ def actor_label() -> str:
 
 
 def _validated_body(op: Operation) -> dict:
-    payload = request.get_json(force=True, silent=True) if request.get_data() else None
+    raw = request.get_data(cache=True)
+    try:
+        payload = json_body.parse(raw) if raw else None
+    except json_body.BadJson as exc:
+        title = "Content Too Large" if exc.status == 413 else "Bad Request"
+        raise ApiError(exc.status, title, exc.reason) from None
     if payload is None:
         raise ApiError(400, "Bad Request", "The request body must be a JSON object.")
     errors = schema_errors(op.body_validator, payload) + nul_errors(payload)
