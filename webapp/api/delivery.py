@@ -43,9 +43,20 @@ PREFERENCE_INPUT = obj(
     },
     ("subscribed_categories",),
 )
+_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|[^/?#@\\%:\[\]\s\x00-\x1f\x7f]+)"
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://" + _HOST + r"(?::[1-9][0-9]{0,3})?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$"
+)
 WEBHOOK_INPUT = obj(
     {
-        "url": {"type": "string", "minLength": 8, "maxLength": 2000},
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "pattern": URL_PATTERN,
+            "minLength": 8,
+            "maxLength": 2000,
+            "description": "http(s), at a public address (unless the deployment allows private)",
+        },
         "description": {"type": "string", "maxLength": 300},
         "event_types": {
             "type": "array",
