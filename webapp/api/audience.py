@@ -17,13 +17,14 @@ from webapp.api.framework import (
     list_page,
     not_found,
 )
-from webapp.api.schemas import CURSOR, DATETIME, EMAIL, LIMIT, UUID, obj, page_of, ref
+from webapp.api.schemas import CURSOR, DATETIME_INPUT, EMAIL, LIMIT, UUID, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Candidate, Job, Shortlist
 from webapp.services import audit, reminders, shortlists
 from webapp.services.api import audience as audience_service
 from webapp.services.api.validation import FieldErrors
 from webapp.services.candidates import CandidateError, erase_candidate, save_job
+from webapp.services.scheduling import known_timezones
 from webapp.tenancy import get_scoped, scoped
 
 TEXT = {"type": "string", "maxLength": 200}
@@ -33,7 +34,11 @@ CANDIDATE_INPUT = obj(
         "external_id": {**TEXT, "description": "your system's id; matched before email"},
         "first_name": TEXT,
         "last_name": TEXT,
-        "timezone": {"type": "string", "maxLength": 64, "description": "IANA name"},
+        "timezone": {
+            "type": "string",
+            "enum": ["", *sorted(known_timezones())],
+            "description": "IANA name, e.g. Europe/Paris (empty: UTC)",
+        },
         "locale": {"type": "string", "maxLength": 16},
         "attributes": {"type": "object", "description": "extra fields for templates"},
     },
@@ -50,7 +55,7 @@ JOB_INPUT = obj(
 )
 ENTRY_INPUT = obj(
     {
-        "interview_at": {**DATETIME, "description": "UTC offset required"},
+        "interview_at": {**DATETIME_INPUT, "description": "UTC offset required"},
         "duration_minutes": {"type": "integer", "minimum": 5, "maximum": 1440},
         "location": {"type": "string", "maxLength": 500},
         "video_url": {"type": "string", "maxLength": 2000},

@@ -19,7 +19,7 @@ from webapp.api.framework import (
     list_page,
     not_found,
 )
-from webapp.api.schemas import CURSOR, DATETIME, EMAIL, LIMIT, UUID, obj, page_of, ref
+from webapp.api.schemas import CURSOR, DATETIME_INPUT, EMAIL, LIMIT, UUID, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Campaign
 from webapp.models.campaign import CampaignStatus
@@ -32,7 +32,7 @@ HHMM = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}
 SCHEDULE = obj(
     {
         "mode": {"type": "string", "enum": ["now", "at", "local"]},
-        "send_at": {**DATETIME, "description": "for mode `at`"},
+        "send_at": {**DATETIME_INPUT, "description": "for mode `at`"},
         "local_time": {**HHMM, "description": "for mode `local`: HH:MM in each recipient's zone"},
         "window": obj(
             {
@@ -55,6 +55,13 @@ CAMPAIGN_INPUT = obj(
         "start": {"type": "boolean", "default": True, "description": "false keeps a draft"},
     },
     ("template_id",),
+)
+CAMPAIGN_INPUT.update(
+    anyOf=[
+        {"required": ["shortlist_id"]},
+        {"required": ["candidate_ids"], "properties": {"candidate_ids": {"minItems": 1}}},
+    ],
+    **{"x-error": {"field": "shortlist_id", "message": "give a shortlist_id or candidate_ids"}},
 )
 EVENT_INPUT = obj(
     {

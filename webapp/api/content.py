@@ -18,7 +18,7 @@ from webapp.api.framework import (
     list_page,
     not_found,
 )
-from webapp.api.schemas import CATEGORY, CURSOR, LIMIT, TEMPLATE_TYPE, obj, page_of, ref
+from webapp.api.schemas import CATEGORY, CURSOR, DATE, LIMIT, TEMPLATE_TYPE, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import EmailTemplate
 from webapp.services.api import content as content_service
@@ -64,7 +64,7 @@ PREVIEW_RESULT = {
         },
     },
 }
-DAY = {"type": "string", "maxLength": 10, "description": "local day, YYYY-MM-DD"}
+DAY = {**DATE, "description": "local day, YYYY-MM-DD; give start and end together"}
 RANGE_QUERY = {"start": DAY, "end": DAY}
 FUNNEL_RESULT = {
     "type": "object",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import select
 
 from webapp.api import serializers
@@ -21,7 +20,7 @@ from webapp.api.schemas import CURSOR, EMAIL, LIMIT, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Suppression, WebhookEndpoint
 from webapp.models.suppression import SUPPRESSION_REASONS
-from webapp.services import audit, outgoing_webhooks, preferences, suppressions
+from webapp.services import audit, egress, outgoing_webhooks, preferences, suppressions
 from webapp.services.api.validation import FieldErrors, clean_email
 from webapp.tenancy import get_scoped, scoped
 
@@ -44,9 +43,20 @@ PREFERENCE_INPUT = obj(
     },
     ("subscribed_categories",),
 )
+_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|[^/?#@\\%:\[\]\s\x00-\x1f\x7f]+)"
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://" + _HOST + r"(?::[1-9][0-9]{0,3})?(?:[/?#][^\\\s\x00-\x1f\x7f]*)?$"
+)
 WEBHOOK_INPUT = obj(
     {
-        "url": {"type": "string", "minLength": 8, "maxLength": 2000},
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "pattern": URL_PATTERN,
+            "minLength": 8,
+            "maxLength": 2000,
+            "description": "http(s), at a public address (unless the deployment allows private)",
+        },
         "description": {"type": "string", "maxLength": 300},
         "event_types": {
             "type": "array",
@@ -269,13 +279,10 @@ def _endpoint_or_404(endpoint_id: str) -> WebhookEndpoint:
 
 
 def _check_url(url: str) -> None:
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if not host or parts.scheme not in ("https", "http"):
-        raise invalid([{"field": "url", "message": "must be an http(s) URL with a host"}])
+    allow_private = current_app.config["HERALD"].webhook_allow_private
+    problem = egress.registration_problem(url.strip(), allow_private=allow_private)
+    if problem:
+        raise invalid([{"field": "url", "message": problem}])
 
 
 def _audit_webhook(action: str, row: WebhookEndpoint) -> None:

@@ -25,7 +25,7 @@ from webapp.errors import problem
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
-from webapp.services import ratelimit
+from webapp.services import json_body, ratelimit
 from webapp.services.api_keys import find_active_key, mark_used
 
 logger = logging.getLogger(__name__)
@@ -121,8 +121,9 @@ def _register(op: Operation, view: Callable) -> Callable:
             raise not_found()  # no id or address contains NUL
         if op.body is not None:
             kwargs["body"] = _validated_body(op)
+        query = _validated_query(op) if op.query or request.args else {}
         if op.query:
-            kwargs["query"] = _validated_query(op)
+            kwargs["query"] = query
         return view(**kwargs)
 
     bp.add_url_rule(op.rule, view.__name__, wrapped, methods=[op.method])
@@ -162,6 +163,7 @@ def _query_object(query: dict[str, dict]) -> dict:
 
 @bp.before_request
 def authenticate() -> None:
+    request.max_content_length = json_body.MAX_BYTES  # werkzeug answers 413 beyond it
     g.api_key = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
@@ -212,10 +214,15 @@ def actor_label() -> str:
 
 
 def _validated_body(op: Operation) -> dict:
-    payload = request.get_json(force=True, silent=True) if request.get_data() else None
+    raw = request.get_data(cache=True)
+    try:
+        payload = json_body.parse(raw) if raw else None
+    except json_body.BadJson as exc:
+        title = "Content Too Large" if exc.status == 413 else "Bad Request"
+        raise ApiError(exc.status, title, exc.reason) from None
     if payload is None:
         raise ApiError(400, "Bad Request", "The request body must be a JSON object.")
-    errors = schema_errors(op.body_validator, payload) + nul_errors(payload)
+    errors = schema_errors(op.body_validator, payload, op.body) + nul_errors(payload)
     if errors:
         raise invalid(errors)
     return payload
@@ -223,7 +230,11 @@ def _validated_body(op: Operation) -> dict:
 
 def _validated_query(op: Operation) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, str]] = [
+        {"field": name, "message": "is not a query parameter of this operation"}
+        for name in request.args
+        if name not in op.query
+    ][:50]
     for name, schema in op.query.items():
         raw = request.args.get(name)
         if raw is None:
@@ -236,19 +247,33 @@ def _validated_query(op: Operation) -> dict[str, Any]:
                 continue
         else:
             values[name] = raw
-    errors.extend(schema_errors(op.query_validator, values))
+    if op.query_validator is not None:
+        errors.extend(schema_errors(op.query_validator, values))
     errors.extend(nul_errors(values))
     if errors:
         raise invalid(errors)
     return values
 
 
-def schema_errors(validator, instance: Any) -> list[dict[str, str]]:
+COMBINATIONS = (
+    jsonschema_rs.ValidationErrorKind.AnyOf,
+    jsonschema_rs.ValidationErrorKind.OneOfNotValid,
+    jsonschema_rs.ValidationErrorKind.OneOfMultipleValid,
+)
+
+
+def schema_errors(validator, instance: Any, schema: dict | None = None) -> list[dict[str, str]]:
+    """Field-level messages for ``instance``. Where ``schema`` combines alternatives (``oneOf``,
+    ``anyOf``), the object holding them names its field and message in ``x-error``."""
     errors = []
     for error in validator.iter_errors(instance):
         path = [str(part) for part in error.instance_path]
         kind = error.kind
-        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        explained = _x_error(schema, list(error.schema_path)[:-1])
+        if isinstance(kind, COMBINATIONS) and explained:
+            path.append(explained["field"])
+            message = explained["message"]
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
             path.append(str(kind.property))
             message = "is required"
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
@@ -262,6 +287,14 @@ def schema_errors(validator, instance: Any) -> list[dict[str, str]]:
         if len(errors) >= 50:
             break
     return errors
+
+
+def _x_error(schema: Any, path: list) -> dict | None:
+    for part in path:
+        if not isinstance(schema, dict | list):
+            return None
+        schema = schema[part] if isinstance(schema, list) else schema.get(str(part))
+    return schema.get("x-error") if isinstance(schema, dict) else None
 
 
 def current_org():

@@ -20,7 +20,7 @@ from webapp.api.replay import IDEMPOTENCY_HEADER, run
 from webapp.api.schemas import (
     CATEGORY,
     CURSOR,
-    DATETIME,
+    DATETIME_INPUT,
     EMAIL,
     LIMIT,
     MESSAGE_STATUS,
@@ -49,10 +49,28 @@ SEND_MESSAGE = obj(
         "html": {"type": "string", "maxLength": 1_000_000},
         "text": {"type": "string", "maxLength": 1_000_000},
         "category": CATEGORY,
-        "send_at": {**DATETIME, "description": "schedule for later (UTC offset required)"},
+        "send_at": {**DATETIME_INPUT, "description": "schedule for later (UTC offset required)"},
         "candidate_id": UUID,
     },
     ("to",),
+)
+SEND_MESSAGE.update(
+    {
+        "oneOf": [{"required": [name]} for name in ("template_id", "template_type", "subject")],
+        "dependentSchemas": {
+            "subject": {
+                "anyOf": [
+                    {"required": [part], "properties": {part: {"minLength": 1}}}
+                    for part in ("html", "text")
+                ],
+                "x-error": {"field": "html", "message": "a raw message needs html or text"},
+            }
+        },
+        "x-error": {
+            "field": "template_id",
+            "message": "give exactly one of template_id, template_type or subject (raw)",
+        },
+    }
 )
 SEND_CHECK = compile_schema(SEND_MESSAGE)  # each bulk item is checked alone
 SEND_DESCRIPTION = (
@@ -105,10 +123,10 @@ LIST_FILTERS = {
     "status": MESSAGE_STATUS,
     "to": {"type": "string", "maxLength": 320},
     "category": CATEGORY,
-    "campaign_id": {"type": "string", "maxLength": 64},
-    "candidate_id": {"type": "string", "maxLength": 64},
-    "created_after": {"type": "string", "maxLength": 64, "description": "ISO-8601"},
-    "created_before": {"type": "string", "maxLength": 64, "description": "ISO-8601"},
+    "campaign_id": UUID,
+    "candidate_id": UUID,
+    "created_after": DATETIME_INPUT,
+    "created_before": DATETIME_INPUT,
     "limit": LIMIT,
     "cursor": CURSOR,
 }
@@ -158,7 +176,7 @@ def send_bulk(body: dict[str, Any]):
 
 
 def _bulk_item(index: int, item: dict) -> dict[str, Any]:
-    errors = schema_errors(SEND_CHECK, item)
+    errors = schema_errors(SEND_CHECK, item, SEND_MESSAGE)
     if not errors:
         try:
             message = message_service.send_message(g.org_id, item)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from webapp.api.framework import REGISTRY, Operation
-from webapp.api.schemas import COMPONENTS, ref
+from webapp.api.schemas import COMPONENTS, PATH_PARAMETERS, UUID, ref
 
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 PROBLEM_CONTENT = {"application/problem+json": {"schema": ref("Problem")}}
@@ -15,7 +15,8 @@ RATE_LIMIT_HEADER = {
 }
 
 STANDARD_ERRORS = {
-    400: "The body is not a JSON object",
+    400: "The body is not a JSON object, or not JSON within the limits (depth, text)",
+    413: "The body is larger than the API accepts (8 MiB)",
     401: "Missing, unknown or revoked API key",
     403: "The key lacks the scope this route needs",
     404: "No such resource in this organization",
@@ -78,7 +79,7 @@ def _operation(op: Operation) -> dict[str, Any]:
 
 def _parameters(op: Operation) -> list[dict]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, UUID)}
         for name in _PATH_PARAM.findall(op.rule)
     ]
     params += [
@@ -112,11 +113,9 @@ def _responses(op: Operation) -> dict[str, Any]:
 def _error_statuses(op: Operation) -> list[int]:
     if op.scope is None:
         return []
-    statuses = [401, 403, 429]
+    statuses = [401, 403, 422, 429]  # 422 also for a query parameter the operation lacks
     if op.body is not None:
-        statuses += [400, 422]
-    if op.query:
-        statuses.append(422)
+        statuses += [400, 413]
     if "<" in op.rule:
         statuses.append(404)
     statuses += [status for status in op.responses if status in STANDARD_ERRORS]

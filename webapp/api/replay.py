@@ -15,7 +15,9 @@ from webapp.services.api import idempotency
 IDEMPOTENCY_HEADER = {
     "Idempotency-Key": {
         "type": "string",
+        "minLength": 1,
         "maxLength": idempotency.MAX_KEY_LENGTH,
+        "pattern": r"\S",  # surrounding blanks are ignored; a blank key is refused
         "description": "Same key and body: the first result is returned again, nothing is "
         "created twice. Same key, other body: 422. Kept for 24 hours, per organization.",
     }

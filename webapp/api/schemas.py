@@ -6,6 +6,8 @@ request bodies live beside their routes; what several routes return is a compone
 
 from __future__ import annotations
 
+import re
+
 from webapp.models.message import MessageStatus
 from webapp.models.template import CATEGORIES, TEMPLATE_TYPES
 
@@ -13,12 +15,41 @@ UUID = {"type": "string", "format": "uuid"}
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
-EMAIL = {"type": "string", "format": "email", "maxLength": 320}
+# Special-use domains (RFC 6761 and kin) are refused: no mail can be delivered to them.
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+EMAIL = {
+    "type": "string",
+    "format": "email",
+    "maxLength": 320,
+    "pattern": r"^(?!.*[@.](?:"
+    + "|".join(_any_case(name) for name in SPECIAL_USE_DOMAINS)
+    + r")\.?$)",
+    "description": "an address at a domain that can receive mail (not .test, .local …)",
+}
+# The API's own checks on dates: an offset is required (RFC 3339 always has one), the year
+# is 2000-2999, no leap second.
+DATETIME_INPUT = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9]",
+}
+DATE = {"type": "string", "format": "date", "pattern": "^(?!0000)"}  # no year 0
 CATEGORY = {"type": "string", "enum": list(CATEGORIES)}
 TEMPLATE_TYPE = {"type": "string", "enum": list(TEMPLATE_TYPES)}
 MESSAGE_STATUS = {"type": "string", "enum": [status.value for status in MessageStatus]}
 LIMIT = {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
-CURSOR = {"type": "string", "maxLength": 200, "description": "`next_cursor` of the previous page"}
+CURSOR = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_-]{22}$",
+    "description": "`next_cursor` of the previous page",
+}
+PATH_PARAMETERS = {"email": EMAIL}  # any other path parameter is an id (a UUID)
 
 
 def ref(name: str) -> dict:

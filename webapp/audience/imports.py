@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import ImportRun, Shortlist
 from webapp.services import csv_import
+from webapp.services.csv_records import UnreadableFile, decode_upload
 from webapp.tenancy import get_or_404
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
@@ -30,22 +31,10 @@ def _shortlist(raw):
 def create_import():
     shortlist = _shortlist(request.form.get("shortlist_id"))
     upload = request.files.get("file")
-    error = ""
     if upload is None or not upload.filename:
-        error = "Choose a CSV file to upload."
+        text, error = "", "Choose a CSV file to upload."
     else:
-        raw = upload.read(MAX_UPLOAD_BYTES + 1)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text, error = (
-                "",
-                "The file is not UTF-8 text. Export it from your spreadsheet as CSV UTF-8.",
-            )
-        if len(raw) > MAX_UPLOAD_BYTES:
-            error = "The file is larger than 40 MB; split it into smaller files."
-        elif not error and not csv_import.read_csv(text)[0]:
-            error = "The file is empty."
+        text, error = _read_upload(upload.read(MAX_UPLOAD_BYTES + 1))
     if error:
         return render_template("audience/import_new.html", shortlist=shortlist, error=error), 422
     headers, _ = csv_import.read_csv(text)
@@ -62,13 +51,29 @@ def create_import():
     return redirect(url_for("audience.map_import", run_id=run.id))
 
 
+def _read_upload(raw: bytes) -> tuple[str, str]:
+    """The upload's text, or why the file as a whole cannot be imported."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return "", "The file is larger than 40 MB; split it into smaller files."
+    try:
+        text = decode_upload(raw)
+        headers, found = csv_import.read_csv(text)
+    except UnreadableFile as exc:
+        return "", str(exc)
+    if not headers:
+        return "", "The file is empty."
+    if all(csv_import.is_blank(record) for record in found):
+        return "", "The file has column names but no rows below them."
+    return text, ""
+
+
 @bp.route("/imports/<uuid:run_id>/map", methods=["GET", "POST"])
 def map_import(run_id):
     run = get_or_404(ImportRun, run_id, g.org)
     if run.status != "mapping":
         return redirect(url_for("audience.show_import", run_id=run.id))
-    headers, rows = csv_import.read_csv(run.source)
-    preview = [row for _, row in zip(range(5), rows, strict=False)]
+    headers, _ = csv_import.read_csv(run.source)
+    preview = csv_import.preview_rows(run.source)
     error = ""
     if request.method == "POST":
         mapping = {f: request.form.get(f, "") for f in csv_import.FIELDS if request.form.get(f)}

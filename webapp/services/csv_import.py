@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, ShortlistEntry, new_id, utcnow
+from webapp.services.csv_records import KEPT_CHARS, NUL_MARK, Record, UnreadableFile, records
 from webapp.services.scheduling import is_known_timezone
 from webapp.services.shortlists import insert_ignore
 
@@ -41,21 +42,31 @@ ALIASES = {
     "locale": ("locale", "language", "lang"),
     "external_id": ("external id", "external_id", "id", "ats id", "candidate id"),
 }
+MAX_LENGTHS = {"email": 320, "first_name": 200, "last_name": 200, "locale": 16, "external_id": 200}
+UNREADABLE_COLUMN = "(the row as it is in the file)"
 CHUNK_ROWS = 2000
 INLINE_MAX_ROWS = 2000  # bigger files run in a worker
 MAX_REJECTED_KEPT = 50_000
 
 
-def read_csv(text: str) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and row iterator; the delimiter (comma, semicolon or tab) is sniffed."""
-    text = text.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, [])
-    return [h.strip() for h in header], reader
+def read_csv(text: str) -> tuple[list[str], Iterator[Record]]:
+    """Header and the records after it (see :mod:`csv_records`); the delimiter (comma,
+    semicolon or tab) is sniffed. Raises :class:`UnreadableFile` when the header cannot be
+    read."""
+    found = records(text)
+    header = next(found, None)
+    if header is None:
+        return [], iter(())
+    problem = header.problem or ("" if header.cells else "it is empty")
+    if problem:
+        raise UnreadableFile(f"The first row (the column names) cannot be read: {problem}.")
+    return [h.strip() for h in header.cells or []], found
+
+
+def preview_rows(text: str, count: int = 5) -> list[list[str]]:
+    _, found = read_csv(text)
+    readable = (record.cells for record in found if record.cells is not None)
+    return [cells for _, cells in zip(range(count), readable, strict=False)]
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
@@ -69,8 +80,12 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 
 
 def count_rows(text: str) -> int:
-    _, rows = read_csv(text)
-    return sum(1 for row in rows if any(cell.strip() for cell in row))
+    _, found = read_csv(text)
+    return sum(1 for record in found if not is_blank(record))
+
+
+def is_blank(record: Record) -> bool:
+    return record.cells is not None and not any(cell.strip() for cell in record.cells)
 
 
 def start_import(
@@ -120,6 +135,9 @@ class Validator:
 
     def check(self, line: int, row: list[str]) -> tuple[dict | None, str]:
         values = {name: self._cell(row, name) for name in FIELDS}
+        for name, limit in MAX_LENGTHS.items():
+            if len(values[name]) > limit:
+                return None, f"{FIELD_LABELS[name]} is longer than {limit} characters"
         try:
             email = validate_email(values["email"], check_deliverability=False).normalized.lower()
         except EmailNotValidError as exc:
@@ -140,26 +158,33 @@ class Validator:
         values.update(locale=values["locale"] or "en", attributes=attributes, line=line)
         return values, ""
 
-    def raw(self, row: list[str]) -> list[list[str]]:
+    def raw(self, record: Record) -> list[list[str]]:
         """The row as [header, value] pairs: a list keeps the file's column order (JSONB
-        does not keep the key order of an object)."""
+        does not keep the key order of an object). An unreadable row is kept as text."""
+        if record.cells is None:
+            return [[UNREADABLE_COLUMN, record.text]]
+        row = [cell[:KEPT_CHARS].replace(NUL_MARK, "") for cell in record.cells]
         return [[h, row[i] if i < len(row) else ""] for i, h in enumerate(self.headers)]
 
 
 def iter_batches(run: ImportRun, skip: int = 0) -> Iterator[RowBatch]:
     """Validated batches of ``CHUNK_ROWS`` data rows, starting after ``skip`` rows."""
-    headers, rows = read_csv(run.source)
+    headers, found = read_csv(run.source)
     validator = Validator(headers, run.mapping)
     batch, seen = RowBatch(), 0
-    for line, row in enumerate(rows, start=2):  # line 1 is the header
-        if not any(cell.strip() for cell in row):
+    for record in found:
+        if is_blank(record):
             continue
         seen += 1
-        values, reason = validator.check(line, row)
+        values, reason = (None, record.problem)
+        if not record.problem:
+            values, reason = validator.check(record.row, record.cells or [])
         if seen <= skip:
             continue
         if values is None:
-            batch.rejected.append({"row": line, "reason": reason, "data": validator.raw(row)})
+            batch.rejected.append(
+                {"row": record.row, "reason": reason, "data": validator.raw(record)}
+            )
         else:
             batch.good.append(values)
         if len(batch.good) + len(batch.rejected) >= CHUNK_ROWS:

@@ -224,10 +224,11 @@ def post(url: str, secret: str, event_id: str, body: bytes) -> tuple[int | None,
             "webhook-signature": sign(secret, event_id, stamp, body),
         },
     )
-    if not current_app.config["HERALD"].webhook_allow_private:
-        problem = egress.private_address_problem(url)
-        if problem:
-            return None, problem
+    problem = egress.destination_problem(
+        url, allow_private=current_app.config["HERALD"].webhook_allow_private
+    )
+    if problem:
+        return None, problem
     try:
         with egress.opener().open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""

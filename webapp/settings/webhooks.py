@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -14,15 +12,16 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from webapp.extensions import db
 from webapp.formkit import choices
 from webapp.models import WebhookDelivery, WebhookEndpoint
-from webapp.services import audit, outgoing_webhooks
+from webapp.services import audit, egress, outgoing_webhooks
 from webapp.settings import bp
 from webapp.tenancy import get_or_404, scoped
 
 
 def _http_url(form, field):
-    parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Enter a full http:// or https:// address.")
+    allow_private = current_app.config["HERALD"].webhook_allow_private
+    problem = egress.registration_problem((field.data or "").strip(), allow_private=allow_private)
+    if problem:
+        raise ValidationError(f"This address {problem}.")
 
 
 class EndpointForm(FlaskForm):

@@ -19,6 +19,8 @@ from typing import Any
 
 import redis
 
+MAX_BODY_BYTES = 5 * 1024 * 1024  # SendGrid batches stay well under; an SNS message is 256 KB
+
 
 class Rejected(Exception):
     """Not a genuine request: answered with ``status`` and logged with ``reason``."""
@@ -56,6 +58,13 @@ class ProviderEvent:
     url: str | None = None
     user_agent: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def read_json(body: bytes) -> Any:
+    """The body as JSON, bounded in size and depth (:class:`json_body.BadJson` otherwise)."""
+    from webapp.services import json_body
+
+    return json_body.parse(body, max_bytes=MAX_BODY_BYTES)
 
 
 def from_timestamp(value: Any, default: datetime) -> datetime:

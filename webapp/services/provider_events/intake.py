@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Message, ProviderConfig, ProviderWebhookLog
-from webapp.services import crypto, events, preferences, suppressions
+from webapp.services import crypto, egress, events, json_body, preferences, suppressions
 from webapp.services.provider_events import Context, Incoming, ProviderEvent, Rejected, providers
 
 logger = logging.getLogger(__name__)
@@ -35,10 +35,12 @@ class Outcome:
 
 
 def https_fetch(url: str) -> bytes:
-    """GET an https URL with a bounded timeout (SNS certificates and subscription links)."""
+    """GET an https URL with a bounded timeout (SNS certificates and subscription links);
+    redirects are not followed, so the host that was checked is the host that answers."""
     if not url.startswith("https://"):
         raise ValueError("only https URLs are fetched")
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - https only
+    request = urllib.request.Request(url)  # noqa: S310 - https only, host checked by the caller
+    with egress.opener().open(request, timeout=FETCH_TIMEOUT) as response:
         return response.read(100_000)
 
 
@@ -87,7 +89,11 @@ def receive(provider: str, endpoint_key: str, incoming: Incoming, ctx: Context) 
         _log(config, "rejected", exc.reason)
         db.session.commit()
         return Outcome(exc.status, exc.reason if exc.status != 500 else "Misconfigured")
-    except (ValueError, KeyError, TypeError) as exc:
+    except json_body.BadJson as exc:
+        _log(config, "error", f"malformed body: {exc.reason}")
+        db.session.commit()
+        return Outcome(exc.status, exc.reason)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         _log(config, "error", f"malformed body: {type(exc).__name__}")
         db.session.commit()
         return Outcome(400, "Malformed body")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 
 from webapp.services.provider_events import (
     Context,
@@ -16,6 +15,7 @@ from webapp.services.provider_events import (
     ProviderEvent,
     Rejected,
     from_timestamp,
+    read_json,
 )
 
 LABEL = "Mailgun"
@@ -52,7 +52,7 @@ def verify(body: dict, settings: dict, ctx: Context) -> None:
 
 
 def parse(incoming: Incoming, settings: dict, ctx: Context) -> list[ProviderEvent]:
-    body = json.loads(incoming.body)
+    body = read_json(incoming.body)
     if not isinstance(body, dict):
         raise ValueError("Mailgun posts a JSON object")
     verify(body, settings, ctx)

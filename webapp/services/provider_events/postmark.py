@@ -7,9 +7,15 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 
-from webapp.services.provider_events import Context, Incoming, ProviderEvent, Rejected, from_iso
+from webapp.services.provider_events import (
+    Context,
+    Incoming,
+    ProviderEvent,
+    Rejected,
+    from_iso,
+    read_json,
+)
 from webapp.services.tracking.classify import classify_open
 
 LABEL = "Postmark"
@@ -34,7 +40,7 @@ def verify(incoming: Incoming, settings: dict) -> None:
 
 def parse(incoming: Incoming, settings: dict, ctx: Context) -> list[ProviderEvent]:
     verify(incoming, settings)
-    record = json.loads(incoming.body)
+    record = read_json(incoming.body)
     if not isinstance(record, dict):
         raise ValueError("Postmark posts one JSON object")
     event = _event(record, hashlib.sha256(incoming.body).hexdigest(), ctx)

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
-import json
-
-from webapp.services.provider_events import Context, Incoming, ProviderEvent, Rejected, from_iso
+from webapp.services.provider_events import (
+    Context,
+    Incoming,
+    ProviderEvent,
+    Rejected,
+    from_iso,
+    read_json,
+)
 from webapp.services.provider_events.standard import SignatureError, verify
 
 LABEL = "Resend"
@@ -33,7 +38,7 @@ def parse(incoming: Incoming, settings: dict, ctx: Context) -> list[ProviderEven
         )
     except SignatureError as exc:
         raise Rejected(str(exc)) from exc
-    body = json.loads(incoming.body)
+    body = read_json(incoming.body)
     kind = TYPES.get(body.get("type", "")) if isinstance(body, dict) else None
     if kind is None:
         return []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -21,6 +20,7 @@ from webapp.services.provider_events import (
     ProviderEvent,
     Rejected,
     from_timestamp,
+    read_json,
 )
 
 LABEL = "SendGrid"
@@ -75,7 +75,7 @@ def verify(incoming: Incoming, settings: dict, ctx: Context) -> None:
 
 def parse(incoming: Incoming, settings: dict, ctx: Context) -> list[ProviderEvent]:
     verify(incoming, settings, ctx)
-    items = json.loads(incoming.body)
+    items = read_json(incoming.body)
     if not isinstance(items, list):
         raise ValueError("SendGrid posts a JSON array of events")
     return [event for item in items if (event := _event(item, ctx))]
