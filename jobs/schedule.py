@@ -222,7 +222,7 @@ class SchedulerLoop:
         leading = self.lease.hold()
         scheduler_status.beat(self.conn, self.node, now)
         if leading and not self.leading:
-            logger.warning("scheduler %s leads: asserting the schedule and sweeping", self.node)
+            logger.info("scheduler %s leads: asserting the schedule and sweeping", self.node)
             reconcile(self.scheduler, self.slow)
             self.recover()
         elif leading:
@@ -253,7 +253,8 @@ class SchedulerLoop:
             except Exception:  # the database may be down too; the periodic sweep comes back
                 logger.exception("recovery sweep failed")
                 return
-        logger.warning("recovery sweep: %s", result)
+        if any(result.values()):
+            logger.warning("recovery sweep: %s", result)
 
     def check_stuck(self) -> None:
         from webapp.extensions import db

