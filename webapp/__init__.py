@@ -6,7 +6,7 @@ import importlib
 import logging
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from webapp.config import PROJECT_ROOT, Settings, load_settings
 
@@ -109,12 +109,18 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
         _sqlite_pragmas(app, db)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from webapp.models import User
+    def load_user(session_id: str):
+        # The cookie names a server-side LoginSession (see webapp.services.login_sessions).
+        from webapp.services.login_sessions import resolve_session
         from webapp.tenancy import parse_uuid
 
-        parsed = parse_uuid(user_id)
-        return db.session.get(User, parsed) if parsed else None
+        parsed = parse_uuid(session_id)
+        if parsed is None:
+            return None
+        user, touched = resolve_session(parsed, idle=current_app.config["HERALD"].session_idle)
+        if touched:
+            db.session.commit()
+        return user
 
 
 def _sqlite_pragmas(app: Flask, db) -> None:
@@ -148,6 +154,9 @@ def _register_hooks(app: Flask) -> None:
 
     @app.before_request
     def _load_org():
+        # Every request resolves its own session: ``g`` outlives a request when an app context
+        # was already pushed (tests, the CLI), and a user cached there would skip the check.
+        g.pop("_login_user", None)
         if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
             g.org, g.role = None, None
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class Settings:
     dev_inbox: bool = True  # run and show the local inbox (aiosmtpd) on smtp_host:smtp_port
     default_sender: str = "Herald <no-reply@herald.example>"
     session_cookie_secure: bool = False
+    session_idle_minutes: float = 120.0  # a sign-in ends after this long without a request
     login_rate_limit: int = 10  # sign-in attempts per client per minute
     public_rate_limit: int = 600  # public endpoint hits per client per minute
     api_rate_limit: int = 1200  # API requests per key per minute
@@ -75,6 +77,10 @@ class Settings:
         return url
 
     @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_uri.startswith("sqlite")
 
@@ -96,6 +102,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_DEV_INBOX": "dev_inbox",
     "HERALD_DEFAULT_SENDER": "default_sender",
     "HERALD_SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "HERALD_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "HERALD_LOGIN_RATE_LIMIT": "login_rate_limit",
     "HERALD_PUBLIC_RATE_LIMIT": "public_rate_limit",
     "HERALD_API_RATE_LIMIT": "api_rate_limit",
