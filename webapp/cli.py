@@ -139,17 +139,19 @@ def run_dev_command(port: int) -> None:
     """Start embedded Redis, web, worker, scheduler and dev inbox together."""
     from honcho.manager import Manager
 
-    settings = current_app.config["HERALD"]
+    from webapp.config import load_settings
+
     env = dict(os.environ)
     env["REDIS_URL"] = current_app.config["HERALD_REDIS_URL"]  # share the embedded server
     env.setdefault("HERALD_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("HERALD_DEV_INBOX", "true")  # the local inbox is the relay, unless told not
     python = sys.executable
     manager = Manager()
     flask = f"{python} -m flask --app wsgi"
     manager.add_process("web", f"{flask} run --port {port} --no-reload", env=env)
     manager.add_process("worker", f"{flask} herald worker", env=env)
     manager.add_process("scheduler", f"{flask} herald scheduler", env=env)
-    if settings.dev_inbox:
+    if load_settings(environ=env).dev_inbox:
         manager.add_process("inbox", f"{flask} herald devinbox", env=env)
     click.echo("")
     click.echo(f"  Herald is starting at {env['HERALD_PUBLIC_URL']}")

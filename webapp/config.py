@@ -37,7 +37,9 @@ class Settings:
     smtp_password: str = ""
     smtp_security: str = "none"  # none | starttls | tls
     smtp_timeout: float = 10.0
-    dev_inbox: bool = True  # run and show the local inbox (aiosmtpd) on smtp_host:smtp_port
+    # Run and show the local inbox (aiosmtpd) on smtp_host:smtp_port. Off unless asked for;
+    # ``herald run-dev`` (``make run``) turns it on for the processes it starts.
+    dev_inbox: bool = False
     default_sender: str = "Herald <no-reply@herald.example>"
     session_cookie_secure: bool = False
     session_idle_minutes: float = 120.0  # a sign-in ends after this long without a request
