@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from webapp.config import PROJECT_ROOT, Settings, load_settings
+from webapp.config import PROJECT_ROOT, Settings, load_settings, public_url_warning
 
 logger = logging.getLogger(__name__)
+_warned_public_url = False  # the start-up warning is logged once per process
 
 # Feature blueprints, each a package holding ``bp``. Public ones authenticate by signed token
 # or provider signature instead of a session, and are exempt from CSRF.
@@ -43,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path),
     )
     _configure(app, settings)
+    _warn_public_url(settings)
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_hooks(app)
@@ -74,6 +76,14 @@ def _configure(app: Flask, settings: Settings) -> None:
         MAIL_DEFAULT_SENDER=settings.default_sender,
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,  # CSV imports
     )
+
+
+def _warn_public_url(settings: Settings) -> None:
+    global _warned_public_url
+    warning = public_url_warning(settings)
+    if warning and not _warned_public_url:
+        _warned_public_url = True
+        logger.warning("%s", warning)
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:

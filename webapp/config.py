@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,6 +163,25 @@ def load_settings(overrides: dict[str, Any] | None = None, environ=None) -> Sett
         settings.secret_key = _persistent_secret_key(settings.instance_path)
     settings.public_url = settings.public_url.rstrip("/")
     return settings
+
+
+DEVELOPMENT_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def public_url_warning(settings: Settings) -> str | None:
+    """Why the public URL is unfit for production mail, or None (https, or a development setup:
+    a loopback host, or the test suite)."""
+    parts = urlsplit(settings.public_url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" or settings.testing:
+        return None
+    if host in DEVELOPMENT_HOSTS or host.endswith(".localhost"):
+        return None
+    return (
+        f"HERALD_PUBLIC_URL is not https ({parts.scheme}://{host}): the List-Unsubscribe links "
+        "in every email break RFC 8058 one-click unsubscribe, which needs https; "
+        "set HERALD_PUBLIC_URL=https://..."
+    )
 
 
 def _persistent_secret_key(instance_path: Path) -> str:
