@@ -173,13 +173,14 @@ def _register_hooks(app: Flask) -> None:
         load_current_org()
 
     @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    def _vary(response):
         if request.blueprint not in PUBLIC_BLUEPRINTS:
             response.vary.add("HX-Request")  # full page and fragment differ: caches must know
         return response
+
+    from webapp.security_headers import register_security_headers
+
+    register_security_headers(app)
 
     @app.context_processor
     def _template_globals():
