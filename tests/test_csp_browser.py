@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.models import Message
 from webapp.services import devinbox, interview_links
 from webapp.services.links import preferences_url, unsubscribe_url
+from webapp.services.members import set_password_url
 from webapp.services.outbox import create_message
 from webapp.services.suppressions import suppress
 
@@ -170,13 +171,14 @@ def test_htmx_and_the_scripts_work_under_the_policy(inbox, page, live_server, wo
     assert page.locator("canvas").count() >= 1
 
 
-def test_candidate_pages_work_under_the_policy(inbox, page, world, org):
+def test_candidate_pages_work_under_the_policy(inbox, page, world, org, user):
     candidate, message = world["candidate"], world["message"]
     entry = world["shortlist"].entries[0]
     for url in (
         unsubscribe_url(org.id, candidate.email, message.id),
         preferences_url(org.id, candidate.email),
         interview_links.invite_url(entry),
+        set_password_url(user),  # what an invited colleague opens
     ):
         _visit(page, url)
         assert page.locator("h1").count() >= 1, url
