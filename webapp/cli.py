@@ -137,19 +137,20 @@ def devinbox_command() -> None:
 @click.option("--port", default=5000, show_default=True)
 def run_dev_command(port: int) -> None:
     """Start embedded Redis, web, worker, scheduler and dev inbox; restart any that dies."""
+    from webapp.config import load_settings
     from webapp.supervisor import Supervisor
 
-    settings = current_app.config["HERALD"]
     env = dict(os.environ)
     env["REDIS_URL"] = current_app.config["HERALD_REDIS_URL"]  # share the embedded server
     env.setdefault("HERALD_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    env.setdefault("HERALD_DEV_INBOX", "true")  # the local inbox is the relay, unless told not
     env["PYTHONUNBUFFERED"] = "1"  # lines reach the terminal as they are written
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     supervisor = Supervisor()
     supervisor.add("web", [*flask, "run", "--port", str(port), "--no-reload"], env)
     supervisor.add("worker", [*flask, "herald", "worker"], env)
     supervisor.add("scheduler", [*flask, "herald", "scheduler"], env)
-    if settings.dev_inbox:
+    if load_settings(environ=env).dev_inbox:
         supervisor.add("inbox", [*flask, "herald", "devinbox"], env)
     click.echo("")
     click.echo(f"  Herald is starting at {env['HERALD_PUBLIC_URL']}")

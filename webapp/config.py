@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,9 +38,12 @@ class Settings:
     smtp_password: str = ""
     smtp_security: str = "none"  # none | starttls | tls
     smtp_timeout: float = 10.0
-    dev_inbox: bool = True  # run and show the local inbox (aiosmtpd) on smtp_host:smtp_port
+    # Run and show the local inbox (aiosmtpd) on smtp_host:smtp_port. Off unless asked for;
+    # ``herald run-dev`` (``make run``) turns it on for the processes it starts.
+    dev_inbox: bool = False
     default_sender: str = "Herald <no-reply@herald.example>"
     session_cookie_secure: bool = False
+    session_idle_minutes: float = 120.0  # a sign-in ends after this long without a request
     login_rate_limit: int = 10  # sign-in attempts per client per minute
     public_rate_limit: int = 600  # public endpoint hits per client per minute
     api_rate_limit: int = 1200  # API requests per key per minute
@@ -78,6 +83,10 @@ class Settings:
         return url
 
     @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_uri.startswith("sqlite")
 
@@ -99,6 +108,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_DEV_INBOX": "dev_inbox",
     "HERALD_DEFAULT_SENDER": "default_sender",
     "HERALD_SESSION_COOKIE_SECURE": "session_cookie_secure",
+    "HERALD_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "HERALD_LOGIN_RATE_LIMIT": "login_rate_limit",
     "HERALD_PUBLIC_RATE_LIMIT": "public_rate_limit",
     "HERALD_API_RATE_LIMIT": "api_rate_limit",
@@ -159,6 +169,25 @@ def load_settings(overrides: dict[str, Any] | None = None, environ=None) -> Sett
         settings.secret_key = _persistent_secret_key(settings.instance_path)
     settings.public_url = settings.public_url.rstrip("/")
     return settings
+
+
+DEVELOPMENT_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def public_url_warning(settings: Settings) -> str | None:
+    """Why the public URL is unfit for production mail, or None (https, or a development setup:
+    a loopback host, or the test suite)."""
+    parts = urlsplit(settings.public_url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" or settings.testing:
+        return None
+    if host in DEVELOPMENT_HOSTS or host.endswith(".localhost"):
+        return None
+    return (
+        f"HERALD_PUBLIC_URL is not https ({parts.scheme}://{host}): the List-Unsubscribe links "
+        "in every email break RFC 8058 one-click unsubscribe, which needs https; "
+        "set HERALD_PUBLIC_URL=https://..."
+    )
 
 
 def _persistent_secret_key(instance_path: Path) -> str:

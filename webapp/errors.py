@@ -17,9 +17,24 @@ def problem(status: int, title: str, detail: str = "", **extra):
     return response
 
 
+# Headers an HTTP error owes the client whatever body it gets (RFC 9110: a 405 lists ``Allow``).
+CARRIED_HEADERS = ("Allow", "WWW-Authenticate")
+
+
+def _with_error_headers(response, exc: HTTPException):
+    for name, value in exc.get_headers():
+        if name in CARRIED_HEADERS:
+            response.headers[name] = value
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        response = _error_response(exc)
+        return response if response is exc else _with_error_headers(response, exc)
+
+    def _error_response(exc: HTTPException):
         if request.path.startswith("/api/"):
             response = problem(exc.code or 500, exc.name, exc.description or "")
             if exc.code == 429 and exc.response is not None:

@@ -59,13 +59,45 @@ def _browser():
         browser.close()
 
 
+# Runs in every document before its own scripts (DevTools injects it, so the page's policy
+# does not apply) and reports each Content-Security-Policy violation to the console.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.URL}:${event.lineNumber}`);
+});
+"""
+
+
+def is_csp_error(text: str) -> bool:
+    return "CSP violation" in text or "Content Security Policy" in text
+
+
 @pytest.fixture
-def page(_browser):
+def csp_errors() -> list[str]:
+    """Console errors about the Content-Security-Policy seen by ``page`` (from every frame)."""
+    return []
+
+
+@pytest.fixture
+def page(_browser, csp_errors):
+    """A Chromium page; the test fails if any page it opened broke the Content-Security-Policy
+    (a test that provokes a violation on purpose empties ``csp_errors`` itself)."""
     context = _browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            csp_errors.append(message.text)
+            if message.type == "error" and is_csp_error(message.text)
+            else None
+        ),
+    )
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert csp_errors == [], f"the Content-Security-Policy was violated: {csp_errors}"
 
 
 def screenshot(page, name: str) -> Path:

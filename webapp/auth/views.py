@@ -8,6 +8,7 @@ from webapp.auth.forms import LoginForm
 from webapp.current import SESSION_ORG_KEY
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.services.login_sessions import end_all_sessions, end_session, start_session
 from webapp.services.organizations import find_user
 from webapp.services.passwords import verify_password
 from webapp.throttle import enforce
@@ -31,6 +32,7 @@ def login():
         valid = verify_password(user.password_hash if user else None, form.password.data)
         if user is not None and valid and user.is_active:
             session.clear()
+            start_session(user, idle=current_app.config["HERALD"].session_idle)
             login_user(user, remember=form.remember.data)
             user.last_login_at = utcnow()
             db.session.commit()
@@ -42,6 +44,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_session(current_user.login_session_id)
+    db.session.commit()
     logout_user()
     session.pop(SESSION_ORG_KEY, None)
     flash("You are signed out.", "info")
@@ -66,6 +70,7 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         user.password_hash = hash_password(form.password.data)
+        end_all_sessions(user.id)  # whoever knew the old password is signed out everywhere
         db.session.commit()
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))

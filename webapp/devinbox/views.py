@@ -1,6 +1,7 @@
-"""The dev inbox page: what the local SMTP server received (only when it is the relay)."""
+"""The dev inbox page: what the local SMTP server received (only when it is the relay), each
+organization seeing only the mail it sent."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 
 from webapp.current import guard_blueprint
 from webapp.devinbox import bp
@@ -22,12 +23,13 @@ def _folder():
 
 @bp.get("/")
 def index():
-    return render_template("devinbox/index.html", messages=devinbox.list_messages(_folder()))
+    messages = devinbox.list_messages(_folder(), g.org.id)
+    return render_template("devinbox/index.html", messages=messages)
 
 
 @bp.get("/<key>")
 def show(key: str):
-    message = devinbox.get_message(_folder(), key)
+    message = devinbox.get_message(_folder(), g.org.id, key)
     if message is None:
         abort(404)
     return render_template("devinbox/show.html", message=message)
@@ -35,7 +37,7 @@ def show(key: str):
 
 @bp.get("/<key>/raw")
 def raw(key: str):
-    data = devinbox.raw_bytes(_folder(), key)
+    data = devinbox.raw_bytes(_folder(), g.org.id, key)
     if data is None:
         abort(404)
     return current_app.response_class(data, mimetype="text/plain")
@@ -43,6 +45,6 @@ def raw(key: str):
 
 @bp.post("/clear")
 def clear():
-    count = devinbox.clear(_folder())
+    count = devinbox.clear(_folder(), g.org.id)
     flash(f"Removed {count} emails from the dev inbox.", "success")
     return redirect(url_for("devinbox.index"))

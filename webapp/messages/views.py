@@ -18,7 +18,10 @@ from webapp.tenancy import get_or_404, scoped
 
 guard_blueprint(bp)
 PER_PAGE = 50
-PREVIEW_CSP = "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+PREVIEW_CSP = (
+    "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
+    "frame-ancestors 'self'"  # framed by the message page only
+)
 
 
 def _page() -> int:

@@ -84,8 +84,14 @@ class User(IdMixin, TimestampMixin, UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_user
 
+    # The sign-in this instance was loaded for (not a column): Flask-Login stores ``get_id()``
+    # in the session and the remember-me cookie, so both name a LoginSession, not the user.
+    login_session_id = None
+
     def get_id(self) -> str:
-        return str(self.id)
+        if self.login_session_id is None:
+            raise RuntimeError("sign the user in through webapp.services.login_sessions")
+        return str(self.login_session_id)
 
 
 class Membership(IdMixin, TenantMixin, TimestampMixin, Base):

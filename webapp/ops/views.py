@@ -1,4 +1,5 @@
-"""Operations endpoints: ``/healthz`` (process up), ``/readyz`` (dependencies), ``/metrics``.
+"""Operations endpoints: ``/healthz`` (process up), ``/readyz`` (dependencies, plus warnings
+that leave the instance ready, such as a plain-http public URL), ``/metrics``.
 
 They sit outside the session and CSRF machinery (public blueprint). ``/metrics`` answers 404
 while ``HERALD_METRICS_TOKEN`` is unset, and 401 without the token (``Authorization: Bearer``
@@ -12,6 +13,7 @@ import hmac
 from flask import abort, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from webapp.config import public_url_warning
 from webapp.ops import bp
 from webapp.ops.checks import readiness, sending_health
 from webapp.redis_client import get_redis
@@ -28,7 +30,13 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     ready, checks = readiness(current_app.config["HERALD_REDIS_URL"])
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    # Warnings do not make the instance unready: it works, but something needs fixing.
+    warning = public_url_warning(current_app.config["HERALD"])
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "warnings": [warning] if warning else [],
+    }
     if checks["database"]["ok"] and checks["redis"]["ok"]:
         # Reported, not part of readiness: a web process is ready even when no scheduler runs.
         body["sending"] = sending_health(

@@ -1,7 +1,10 @@
 """The dev inbox: a local SMTP server (aiosmtpd) that keeps every email it receives.
 
-Each message is stored as ``<timestamp>-<n>.eml`` in the instance folder, exactly as received,
-and the dashboard's Dev inbox page lists and renders them.
+Each message is stored exactly as received in the instance folder, as
+``<timestamp>-<n>-<message uuid hex>.eml``: the uuid is the ``X-Herald-Message-Id`` header that
+Herald puts on every email it sends, so the dashboard can show each organization only the mail
+whose ``Message`` row is its own. Mail without that header, or whose row is gone (erased,
+another database), belongs to nobody and is shown to nobody; it stays on disk in the folder.
 """
 
 from __future__ import annotations
@@ -9,13 +12,35 @@ from __future__ import annotations
 import email
 import email.policy
 import itertools
+import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Message
+
 _counter = itertools.count()
+_KEY = re.compile(r"^\d+-\d+(?:-([0-9a-f]{32}))?$")
+_HEADER = re.compile(rb"^X-Herald-Message-Id:[ \t]*([0-9a-fA-F-]{32,36})[ \t]*\r?$", re.I | re.M)
+_CHUNK = 500  # message ids per ownership query
+
+
+def herald_message_id(data: bytes) -> uuid.UUID | None:
+    """The ``X-Herald-Message-Id`` of raw message bytes (looked for in the header block only)."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    found = _HEADER.search(head)
+    if found is None:
+        return None
+    try:
+        return uuid.UUID(found.group(1).decode())
+    except ValueError:
+        return None
 
 
 class InboxHandler:
@@ -24,11 +49,13 @@ class InboxHandler:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server, session, envelope):
-        name = f"{time.time_ns()}-{next(_counter)}.eml"
         rcpts = ", ".join(envelope.rcpt_tos)
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode()
+        message_id = herald_message_id(data)
+        suffix = f"-{message_id.hex}" if message_id else ""
+        name = f"{time.time_ns()}-{next(_counter)}{suffix}.eml"
         temp = self.folder / (name + ".tmp")
         temp.write_bytes(b"X-Herald-Envelope-To: " + rcpts.encode() + b"\r\n" + data)
         temp.rename(self.folder / name)
@@ -88,29 +115,66 @@ def _load(path: Path) -> InboxMessage:
     return InboxMessage(path.stem, datetime.fromtimestamp(stamp / 1e9, UTC), parsed)
 
 
-def list_messages(folder: Path, limit: int = 200) -> list[InboxMessage]:
+def _message_id(key: str) -> uuid.UUID | None:
+    found = _KEY.match(key)
+    return uuid.UUID(found.group(1)) if found and found.group(1) else None
+
+
+def _owned(org_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    statement = select(Message.id).where(Message.org_id == org_id, Message.id.in_(ids))
+    return set(db.session.scalars(statement))
+
+
+def _org_paths(folder: Path, org_id: uuid.UUID, limit: int | None = None) -> list[Path]:
+    """The organization's stored emails, newest first."""
     folder = Path(folder)
     if not folder.exists():
         return []
-    paths = sorted(folder.glob("*.eml"), reverse=True)[:limit]
-    return [_load(path) for path in paths]
+    named = [(path, _message_id(path.stem)) for path in sorted(folder.glob("*.eml"), reverse=True)]
+    named = [(path, message_id) for path, message_id in named if message_id is not None]
+    found: list[Path] = []
+    for start in range(0, len(named), _CHUNK):
+        chunk = named[start : start + _CHUNK]
+        owned = _owned(org_id, [message_id for _path, message_id in chunk])
+        found.extend(path for path, message_id in chunk if message_id in owned)
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+    return found
 
 
-def get_message(folder: Path, key: str) -> InboxMessage | None:
-    if not key.replace("-", "").isdigit():
+def _org_path(folder: Path, org_id: uuid.UUID, key: str) -> Path | None:
+    message_id = _message_id(key)
+    if message_id is None or not _owned(org_id, [message_id]):
         return None
     path = Path(folder) / f"{key}.eml"
-    return _load(path) if path.exists() else None
+    return path if path.exists() else None
 
 
-def raw_bytes(folder: Path, key: str) -> bytes | None:
-    if not key.replace("-", "").isdigit():
-        return None
-    path = Path(folder) / f"{key}.eml"
-    return path.read_bytes() if path.exists() else None
+def list_messages(folder: Path, org_id: uuid.UUID, limit: int = 200) -> list[InboxMessage]:
+    return [_load(path) for path in _org_paths(folder, org_id, limit)]
 
 
-def clear(folder: Path) -> int:
+def get_message(folder: Path, org_id: uuid.UUID, key: str) -> InboxMessage | None:
+    path = _org_path(folder, org_id, key)
+    return _load(path) if path else None
+
+
+def raw_bytes(folder: Path, org_id: uuid.UUID, key: str) -> bytes | None:
+    path = _org_path(folder, org_id, key)
+    return path.read_bytes() if path else None
+
+
+def clear(folder: Path, org_id: uuid.UUID) -> int:
+    """Remove the organization's emails (other organizations' mail stays)."""
+    paths = _org_paths(folder, org_id)
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return len(paths)
+
+
+def clear_all(folder: Path) -> int:
     count = 0
     for path in Path(folder).glob("*.eml"):
         path.unlink(missing_ok=True)

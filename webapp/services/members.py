@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.models import Organization, User
+from webapp.extensions import db
+from webapp.models import Membership, Organization, User
 from webapp.services.links import public_url
+from webapp.services.login_sessions import end_all_sessions
 from webapp.services.organizations import add_member, create_user, find_user
 from webapp.services.tokens import make_token
 
@@ -55,3 +57,11 @@ def invite_member(org: Organization, email: str, role: str, *, invited_by: User)
             kind="member_invite",
         )
     return InviteResult(user, is_new, link)
+
+
+def remove_member(membership: Membership) -> None:
+    """Take a person out of an organization. Their sessions end too, so a browser that is still
+    open (or a copied cookie) cannot keep using what it loaded from that organization."""
+    end_all_sessions(membership.user_id)
+    db.session.delete(membership)
+    db.session.flush()

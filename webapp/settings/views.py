@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.models import Membership, Role, User
 from webapp.services import audit
 from webapp.services.members import invite_member
+from webapp.services.members import remove_member as remove_member_from_org
 from webapp.services.organizations import owners_count
 
 # Every other settings page registers its routes on ``bp`` when imported.
@@ -165,7 +166,7 @@ def remove_member(membership_id):
         target_type="user",
         target_id=membership.user_id,
     )
-    db.session.delete(membership)
+    remove_member_from_org(membership)
     db.session.commit()
     flash("Member removed.", "success")
     return redirect(url_for("settings.members"))
