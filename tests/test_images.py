@@ -133,7 +133,7 @@ def test_brand_takes_an_uploaded_logo(app, logged_in):
     assert 'data-upload-into="logo_url"' in page and "Upload a logo" in page
     form = {"logo_url": url, "primary_color": "#aa3300", "text_color": "#111111",
             "background_color": "#fafafa", "font_family": "Helvetica, Arial, sans-serif",
-            "footer_text": "", "postal_address": "1 Main Street", "sender_name": "Acme"}  # fmt: skip
+            "footer_text": "", "postal_address": "1 Main St", "sender_name": "Acme"}  # fmt: skip
     assert logged_in.post("/settings/brand", data=form).status_code == 302
     preview = logged_in.post("/templates/preview", data={
         "subject": "Hi", "body_mjml": "<mj-section><mj-column><mj-text>x</mj-text></mj-column>"
