@@ -333,7 +333,9 @@
   function focusBlock(block, tool) {
     var card = root.querySelector('[data-block="' + block.id + '"]');
     if (!card) return;
-    var target = (tool && card.querySelector('[data-tool="' + tool + '"]:not([disabled])')) ||
+    var other = tool === "up" ? "down" : "up";
+    var target = (tool && (card.querySelector('[data-tool="' + tool + '"]:not([disabled])') ||
+      card.querySelector('[data-tool="' + other + '"]:not([disabled])'))) ||
       card.querySelector(".vedit") || card.querySelector("input, select") || card.querySelector("[data-tool]");
     if (target) target.focus();
   }
@@ -422,9 +424,9 @@
   function showNotice(result) {
     notice.hidden = false;
     notice.textContent = "";
-    notice.appendChild(h("p", {}, [h("strong", { text: "Code mode. " }),
-      "This template stays in code because " + (result.line ? "line " + result.line + ": " : "") + result.problem +
-      " Nothing has been changed."]));
+    notice.appendChild(h("p", {}, [h("strong", { text: "Code mode. " }), "This template stays in code because ",
+      result.line ? h("button", { type: "button", "class": "link-line", "data-goto-line": result.line, text: "line " + result.line }) : null,
+      (result.line ? ": " : "") + result.problem + " Nothing has been changed."]));
     notice.querySelector("p").setAttribute("tabindex", "-1");
     notice.appendChild(h("button", { type: "button", "data-start-blocks": "", text: "Start over with blocks" }));
   }
