@@ -104,7 +104,11 @@
     var sel = window.getSelection();
     if (!sel.rangeCount) return;
     var node = sel.anchorNode, host = node && (node.nodeType === 1 ? node : node.parentNode).closest(".vedit");
-    if (host) saved = { host: host, range: sel.getRangeAt(0).cloneRange() };
+    if (!host) return;
+    saved = { host: host, range: sel.getRangeAt(0).cloneRange() };
+    host.parentNode.querySelectorAll("[data-cmd]").forEach(function (b) {  // say what is on
+      b.setAttribute("aria-pressed", String(document.queryCommandState(b.getAttribute("data-cmd"))));
+    });
   });
   function restore(host) {
     host.focus();
@@ -196,7 +200,7 @@
     var linkRow, host = editable({ rich: true, html: block.html, label: name, empty: "Type your text…",
       change: function (html) { block.html = html; emit(); }, onLink: function () { toggleLinkRow(true); } });
     function command(cmd, label) {
-      return h("button", { type: "button", "class": "vtool", "aria-label": label, title: label, "data-cmd": cmd,
+      return h("button", { type: "button", "class": "vtool", "aria-label": label, title: label, "data-cmd": cmd, "aria-pressed": "false",
         onmousedown: function (e) { e.preventDefault(); },
         onclick: function () { restore(host); document.execCommand(cmd, false, null); host.dispatchEvent(new Event("input", { bubbles: true })); } },
         [h("span", { "aria-hidden": "true", text: { bold: "B", italic: "I", insertUnorderedList: "• List", insertOrderedList: "1. List" }[cmd] })]);
