@@ -456,6 +456,12 @@
       if (v) root.style.setProperty("--brand-" + k, v);
     });
     document.getElementById("studio-modes").hidden = false;
+    document.execCommand("defaultParagraphSeparator", false, "p");
+    document.addEventListener("click", function (e) {  // "Line N" of an error: show the code first
+      if (e.target.closest && e.target.closest("[data-goto-line]") && root.hidden === false) {
+        setMode("code"); notice.hidden = true;
+      }
+    }, true);
     document.addEventListener("click", function (e) {
       var modeButton = e.target.closest && e.target.closest("[data-mode-button]");
       if (modeButton) {

@@ -224,3 +224,31 @@ def test_studio_is_interactive_within_a_second(editor, live_server):
         timings.append(int(page.locator("#visual-editor").get_attribute("data-ready")))
     print("studio ready after (ms since navigation):", timings)
     assert min(timings) < 1000, timings
+
+
+def test_brand_logo_is_uploaded_in_the_brand_settings(page, live_server, org):
+    from tests.test_visual_editor_browser import png
+
+    owner = factories.make_user("owner@example.com", org=org, role="owner")
+    db.session.commit()
+    browser_login(page, live_server, owner.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/settings/brand")
+    page.get_by_label("Upload a logo").set_input_files(
+        {"name": "logo.webp", "mimeType": "image/png", "buffer": png(640, 160)}
+    )
+    page.get_by_text("Uploaded (640 \N{MULTIPLICATION SIGN} 160 px)").wait_for()
+    url = page.get_by_label("Logo URL").input_value()
+    assert url.startswith(f"{live_server.url}/media/") and url.endswith(".png")
+    logo = page.frame_locator("#brand-preview iframe").locator(f"img[src='{url}']")
+    logo.wait_for()
+    screenshot(page, "brand-logo-uploaded")
+    page.get_by_role("button", name="Save brand").click()
+    page.get_by_text("Brand saved.").wait_for()
+    db.session.expire_all()
+    assert org.brand.logo_url == url
+
+    page.get_by_label("Upload a logo").set_input_files(
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
+    )
+    page.get_by_text("This is not an image Herald can read.").wait_for()
+    assert page.get_by_label("Logo URL").input_value() == url
