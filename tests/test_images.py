@@ -79,6 +79,7 @@ def test_refused_uploads_say_why(logged_in):
     cases = [
         (svg, "x.svg", "not an image Herald can read"),
         (b"hello", "notes.txt", "not an image Herald can read"),
+        (picture(size=(400, 400))[:200], "cut.png", "not an image Herald can read"),
         (picture("BMP"), "old.bmp", "This is a BMP file. Upload PNG, JPEG, GIF, WebP."),
         (b"", "empty.png", "The file is empty."),
         (b"\x89PNG" + b"0" * (5 * 1024 * 1024), "huge.png", "images can be at most 5 MB"),

@@ -26,6 +26,14 @@ MAX_WIDTH = 1200  # twice a 600 px email: sharp on high-density screens, still s
 ACCEPTED_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WEBP": "WebP"}
 JPEG_QUALITY = 85
 PUBLIC_PREFIX = "/media/"
+# truncated or corrupt data, a pixel format Pillow cannot convert, a decompression bomb
+UNREADABLE = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    PILImage.DecompressionBombError,
+)
 
 
 class ImageRejected(ValueError):
@@ -56,9 +64,11 @@ def encode_image(raw: bytes) -> Encoded:
         if source.width * source.height > MAX_SOURCE_PIXELS:
             raise ImageRejected("The image has too many pixels; use one under 40 megapixels.")
         source.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, PILImage.DecompressionBombError):
+        return _reencode(source)
+    except ImageRejected:
+        raise
+    except UNREADABLE:
         raise ImageRejected(_format_message(None)) from None
-    return _reencode(source)
 
 
 def _format_message(found: str | None) -> str:
