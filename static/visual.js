@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var B = window.HeraldBlocks;
-  var root, list, announcer, notice, model = [], nextId = 1, dragging = null;
+  var root, list, announcer, notice, model = [], nextId = 1, dragging = null, removed = null;
 
   var TYPES = {
     heading: { label: "Heading", icon: "H", make: function () { return { level: 1, html: "" }; } },
@@ -319,6 +319,16 @@
     }
   };
 
+  function starter() {
+    return [
+      { type: "heading", level: 1, html: "Hi {{ candidate.first_name|first_name }}, let's talk about the {{ job.title }} role" },
+      { type: "text", html: '<p style="margin:0">Thank you for your application to {{ org.name }}. We would like to invite you to an interview.</p>' },
+      { type: "interview" },
+      { type: "button", html: "Choose a time", href: "{{ invite_url }}" },
+      { type: "signature", closing: "Kind regards,", name: "{{ sender_name }}" }
+    ];
+  }
+
   // ---- the block list ---------------------------------------------------------------------------
 
   function blockName(block, blocks, where) {
@@ -365,8 +375,10 @@
           h("button", { type: "button", "class": "vtool vtool-danger", "data-tool": "remove", "aria-label": "Remove: " + name, title: "Remove",
             onclick: function () {
               var at = blocks.indexOf(block);
-              blocks.splice(at, 1); render(); emit();
-              say(TYPES[block.type].label + " removed.");
+              blocks.splice(at, 1);
+              removed = { blocks: blocks, at: at, block: block };
+              render(); emit();
+              say(TYPES[block.type].label + " removed. Undo with the button after the blocks.");
               var next = blocks[Math.min(at, blocks.length - 1)];
               if (next) focusBlock(next); else root.querySelector(".vadd button").focus();
             } }, [h("span", { "aria-hidden": "true", text: "✕" })])
@@ -394,18 +406,31 @@
   function blockList(blocks, types, where) {
     var ol = h("ol", { "class": "vlist", "aria-label": where ? "Blocks in the " + where.toLowerCase() : "Blocks of the email" },
       blocks.map(function (b) { return card(b, blocks, where); }));
-    var empty = !blocks.length ? h("p", { "class": "vempty", text: where ? "Empty column: add a block below." : "No blocks yet. Add the first one below: a heading is a good start." }) : null;
+    var empty = !blocks.length ? h("div", { "class": "vempty" }, [
+      h("p", { text: where ? "Empty column: add a block below." : "No blocks yet. Add the first one below: a heading is a good start." }),
+      where ? null : h("button", { type: "button", "data-starter": "", text: "Start from an invitation layout", onclick: function () {
+        model = withIds(starter()); render(); emit();
+        say("Invitation layout added: heading, text, interview details, button and signature.");
+        focusBlock(model[0]);
+      } })]) : null;
+    var undo = !where && removed ? h("p", { "class": "vundo" }, [
+      h("button", { type: "button", "data-undo": "", text: "Undo: put the " + TYPES[removed.block.type].label.toLowerCase() + " back", onclick: function () {
+        var r = removed; removed = null;
+        r.blocks.splice(Math.min(r.at, r.blocks.length), 0, r.block); render(); emit();
+        say(TYPES[r.block.type].label + " is back at position " + (r.blocks.indexOf(r.block) + 1) + ".");
+        focusBlock(r.block);
+      } })]) : null;
     var add = h("div", { "class": "vadd", role: "group", "aria-label": "Add a block" + (where ? " to the " + where.toLowerCase() : "") },
       [h("span", { "class": "vadd-label", "aria-hidden": "true", text: "Add" })].concat(types.map(function (t) {
         return h("button", { type: "button", "class": "vtool", "data-add": t, "aria-label": "Add " + TYPES[t].label.toLowerCase() + (where ? " to the " + where.toLowerCase() : ""),
           onclick: function () {
             var block = TYPES[t].make(); block.type = t; block.id = uid("vb");
-            blocks.push(block); render(); emit();
+            blocks.push(block); removed = null; render(); emit();
             say(TYPES[t].label + " added as block " + blocks.length + ".");
             focusBlock(block);
           } }, [h("span", { "class": "vicon", "aria-hidden": "true", text: TYPES[t].icon }), TYPES[t].label]);
       })));
-    return h("div", { "class": "vlist-wrap" }, [ol, empty, add]);
+    return h("div", { "class": "vlist-wrap" }, [ol, empty, undo, add]);
   }
 
   function render() {

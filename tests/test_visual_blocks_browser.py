@@ -180,7 +180,13 @@ def test_keyboard_only_building_moving_and_labels(editor):
     page.get_by_role("button", name="Remove: Divider, block 6 of 9").focus()
     page.keyboard.press("Enter")
     assert page.locator(".vblock-divider").count() == 0
+    assert "Spacer" in page.evaluate(
+        "document.activeElement.closest('.vblock').getAttribute('aria-label')"
+    )
     page.locator("#visual-announce", has_text="Divider removed.").wait_for()
+    page.get_by_role("button", name="Undo: put the divider back").click()
+    page.locator("#visual-announce", has_text="Divider is back at position 6.").wait_for()
+    assert page.locator(".vblock").nth(5).get_attribute("class").endswith("vblock-divider")
     frame = page.frame_locator("#preview iframe.studio-frame")
     frame.get_by_role("link", name="See the video call").wait_for()  # the preview follows
     frame.get_by_text("Kind regards,").wait_for()
@@ -252,3 +258,16 @@ def test_brand_logo_is_uploaded_in_the_brand_settings(page, live_server, org):
     )
     page.get_by_text("This is not an image Herald can read.").wait_for()
     assert page.get_by_label("Logo URL").input_value() == url
+
+
+def test_the_invitation_layout_is_a_ready_start(editor):
+    page = editor
+    page.get_by_role("button", name="Start from an invitation layout").click()
+    assert page.locator(".vblock").count() == 5
+    frame = page.frame_locator("#preview iframe.studio-frame")
+    frame.get_by_text("Hi Ada, let's talk about the Backend Engineer role").wait_for()
+    frame.get_by_text("Length: 45 min").wait_for()
+    assert len(from_mjml(page, page.evaluate("window.HeraldStudio.getSource()"))["blocks"]) == 5
+    page.get_by_role("button", name="Save template").click()
+    page.get_by_text("as version 1").wait_for()
+    assert page.locator(".vblock").count() == 5
