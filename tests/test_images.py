@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from tests.support import factories
 from webapp.extensions import db
-from webapp.models import Image, Organization
+from webapp.models import AuditLog, Image, Organization
 
 
 def picture(fmt: str = "PNG", size=(40, 20), mode="RGB", **save) -> bytes:
@@ -45,6 +45,7 @@ def test_uploaded_image_is_served_publicly_with_long_cache(app, logged_in):
     assert "immutable" in served.headers["Cache-Control"]
     assert "Set-Cookie" not in served.headers
     assert PILImage.open(io.BytesIO(served.data)).size == (40, 20)
+    assert db.session.scalars(select(AuditLog.action)).all() == ["image.upload"]
     again = app.test_client().get(
         served.request.path, headers={"If-None-Match": served.headers["ETag"]}
     )

@@ -230,6 +230,16 @@ def test_studio_is_interactive_within_a_second(editor, live_server):
         timings.append(int(page.locator("#visual-editor").get_attribute("data-ready")))
     print("studio ready after (ms since navigation):", timings)
     assert min(timings) < 1000, timings
+    # a long template (200 blocks) is written and read back in well under a frame budget
+    elapsed = page.evaluate(
+        """(blocks) => { const many = []; for (let i = 0; i < 20; i++) many.push(...blocks);
+           const t0 = performance.now(); const r = HeraldBlocks.fromMJML(HeraldBlocks.toMJML(many));
+           if (!r.blocks || r.blocks.length !== many.length) throw new Error('round trip');
+           return performance.now() - t0; }""",
+        EVERY_BLOCK[:10],
+    )
+    print(f"200 blocks written and read back in {elapsed:.1f} ms")
+    assert elapsed < 200, elapsed
 
 
 def test_brand_logo_is_uploaded_in_the_brand_settings(page, live_server, org):
@@ -271,3 +281,5 @@ def test_the_invitation_layout_is_a_ready_start(editor):
     page.get_by_role("button", name="Save template").click()
     page.get_by_text("as version 1").wait_for()
     assert page.locator(".vblock").count() == 5
+    frame.get_by_text("Length: 45 min").wait_for()
+    screenshot(page, "visual-editor-invitation-layout")

@@ -13,7 +13,7 @@ from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.images import bp
 from webapp.models import Role
-from webapp.services import images
+from webapp.services import audit, images
 
 guard_blueprint(bp, read=Role.VIEWER, write=Role.EDITOR)
 
@@ -28,6 +28,15 @@ def upload():
         image = images.store_image(g.org.id, raw, filename=upload.filename, user_id=current_user.id)
     except images.ImageRejected as rejected:
         return jsonify(error=str(rejected)), 422
+    audit.record(
+        g.org.id,
+        "image.upload",
+        actor_user_id=current_user.id,
+        actor_label=current_user.email,
+        target_type="image",
+        target_id=image.id,
+        details={"width": image.width, "height": image.height, "bytes": image.byte_size},
+    )
     db.session.commit()
     base_url = current_app.config["HERALD"].public_url
     return jsonify(
