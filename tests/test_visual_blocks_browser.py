@@ -283,3 +283,35 @@ def test_the_invitation_layout_is_a_ready_start(editor):
     assert page.locator(".vblock").count() == 5
     frame.get_by_text("Length: 45 min").wait_for()
     screenshot(page, "visual-editor-invitation-layout")
+
+
+def test_text_lists_italic_and_links_from_the_picker(editor):
+    page = editor
+    page.get_by_role("button", name="Add text", exact=True).click()
+    page.keyboard.type("Bring your ID")
+    page.get_by_role("button", name="Bulleted list").click()
+    assert page.get_by_role("button", name="Bulleted list").get_attribute("aria-pressed") == "true"
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("Arrive early")
+    page.keyboard.press("Control+i")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # leaves the list
+    page.keyboard.type("Details: ")
+    page.get_by_label("Placeholder to insert into Text").select_option(
+        label="Interview page (accept or choose a time)"
+    )
+    page.get_by_role("button", name="Insert the chosen placeholder into Text").click()
+    source = page.evaluate("window.HeraldStudio.getSource()")
+    assert (
+        '<ul style="margin:0 0 12px 0;padding-left:24px"><li>Bring your ID</li><li><em>Arrive early</em></li></ul>'
+        in source
+    )
+    assert (
+        '<p style="margin:0">Details: <a href="{{ invite_url }}">Interview page (accept or choose a time)</a></p>'
+        in source
+    )
+    frame = page.frame_locator("#preview iframe.studio-frame")
+    frame.get_by_role("link", name="Interview page (accept or choose a time)").wait_for()
+    assert frame.locator("li em", has_text="Arrive early").count() == 1
