@@ -108,7 +108,8 @@ def test_invitation_from_blocks_previewed_saved_sent_and_reopened(
     screenshot(page, "visual-editor-phone-preview")
     page.get_by_role("button", name="Desktop").click()
 
-    page.get_by_label("Name", exact=True).fill("Blocks invitation")
+    with page.expect_response("**/templates/preview"):  # let the preview settle before leaving
+        page.get_by_label("Name", exact=True).fill("Blocks invitation")
     page.get_by_role("button", name="Save template").click()
     page.get_by_text("as version 1").wait_for()
     saved = db.session.scalars(select(EmailTemplate)).one().current_version.body_mjml
