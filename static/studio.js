@@ -88,6 +88,20 @@
     }
   });
 
+  // The visual editor (visual.js) reads and writes the same source through this.
+  window.HeraldStudio = {
+    getSource: function () {
+      return editor ? editor.getValue() : document.getElementById("body_mjml").value;
+    },
+    setSource: function (text) {
+      if (window.HeraldStudio.getSource() === text) return;
+      if (editor) { editor.setValue(text); return; }  // its change handler saves and previews
+      document.getElementById("body_mjml").value = text;
+      changed();
+    },
+    refresh: function () { if (editor) editor.refresh(); }
+  };
+
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "preview") markErrors();
   });

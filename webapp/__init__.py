@@ -32,8 +32,10 @@ BLUEPRINTS = (
     "preferences",
     "interviews",
     "webhooks",
+    "images",
+    "media",
 )
-PUBLIC_BLUEPRINTS = ("api", "ops", "tracking", "preferences", "interviews", "webhooks")
+PUBLIC_BLUEPRINTS = ("api", "ops", "tracking", "preferences", "interviews", "webhooks", "media")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -4,6 +4,7 @@ from webapp.models.audience import Candidate, ImportRun, Job, Shortlist, Shortli
 from webapp.models.audit import AuditLog
 from webapp.models.base import Base, new_id, utcnow
 from webapp.models.campaign import Campaign, CampaignStatus
+from webapp.models.image import Image
 from webapp.models.login_session import LoginSession
 from webapp.models.message import (
     DeliveryAttempt,
@@ -43,6 +44,7 @@ __all__ = [
     "DeliveryAttempt",
     "EmailTemplate",
     "IdempotencyRecord",
+    "Image",
     "ImportRun",
     "Job",
     "LoginSession",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -16,6 +16,7 @@ from wtforms.validators import URL, Length, Optional, Regexp, ValidationError
 from webapp.extensions import db
 from webapp.formkit import choices
 from webapp.services import email_templates as studio
+from webapp.services.images import is_hosted_url
 from webapp.services.rendering import BrandData, render
 from webapp.services.rendering.mjml import HEX_COLOUR
 from webapp.settings import bp
@@ -31,15 +32,21 @@ FONTS = [
 
 
 def _https_only(form, field):
-    if field.data and not field.data.startswith("https://"):
+    if field.data and not _usable_logo(field.data):
         raise ValidationError("Use an https:// address so the logo shows in every mail client.")
+
+
+def _usable_logo(url: str) -> bool:
+    """An https address, or an image uploaded to Herald (served from its public URL)."""
+    return url.startswith("https://") or is_hosted_url(url, current_app.config["HERALD"].public_url)
 
 
 class BrandForm(FlaskForm):
     logo_url = StringField(
         "Logo URL",
         validators=[Optional(), URL(require_tld=False), _https_only, Length(max=2000)],
-        description="An https:// image about 320 px wide. Empty: your name in text.",
+        description="Upload an image or give an https:// address; about 320 px wide looks "
+        "right. Empty: your name in text.",
     )
     primary_color = StringField("Buttons and links", validators=[HEX])
     text_color = StringField("Text", validators=[HEX])
@@ -97,7 +104,7 @@ def _preview_brand(form) -> BrandData:
     logo = form.get("logo_url", "").strip()
     brand = BrandData(
         org_name=g.org.name,
-        logo_url=logo if logo.startswith("https://") else "",
+        logo_url=logo if _usable_logo(logo) else "",
         primary_color=_colour(form.get("primary_color"), saved.primary_color),
         text_color=_colour(form.get("text_color"), saved.text_color),
         background_color=_colour(form.get("background_color"), saved.background_color),

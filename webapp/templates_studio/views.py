@@ -49,7 +49,8 @@ def new():
             "category": default.category,
             "subject": default.source.subject,
             "preheader": default.source.preheader,
-            "body_mjml": default.source.body_mjml,
+            # ?start=blocks: an empty body, which opens in the visual editor
+            "body_mjml": "" if request.args.get("start") == "blocks" else default.source.body_mjml,
         }
     )
     return _editor(form, template=None)
@@ -133,6 +134,7 @@ def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
         filters=FILTER_DOCS,
         can_edit=can_edit,
         static_preview=static_preview,
+        brand=BrandData.from_org(g.org),
     )
 
 
