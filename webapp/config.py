@@ -64,6 +64,7 @@ class Settings:
     log_level: str = "INFO"
     testing: bool = False
     tracking_flush_ms: int = 20  # open-pixel events buffered per process this long; 0: push at once
+    interview_update_delay_seconds: float = 60.0  # a move/cancel email waits for more edits
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -120,6 +121,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_WEBHOOK_ALLOW_PRIVATE": "webhook_allow_private",
     "HERALD_LOG_LEVEL": "log_level",
     "HERALD_TRACKING_FLUSH_MS": "tracking_flush_ms",
+    "HERALD_INTERVIEW_UPDATE_DELAY_SECONDS": "interview_update_delay_seconds",
 }
 
 

@@ -48,3 +48,7 @@ class EntryForm(FlaskForm):
         "The candidate can pick one.",
     )
     is_canceled = BooleanField("Interview canceled")
+    notify_candidate = BooleanField(
+        "Notify the candidate",
+        description="Email the new time (or the cancellation) with an updated calendar entry.",
+    )

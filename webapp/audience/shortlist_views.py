@@ -10,7 +10,14 @@ from webapp.audience.forms import EntryForm
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry
-from webapp.services import audit, interview_links, reminders, shortlists, triggers
+from webapp.services import (
+    audit,
+    interview_links,
+    interview_updates,
+    reminders,
+    shortlists,
+    triggers,
+)
 from webapp.services import candidates as candidate_service
 from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
@@ -92,14 +99,18 @@ def edit_entry(entry_id):
     if request.method == "GET":
         form.interview_at.data = format_local(entry.interview_at, g.org.timezone, "%Y-%m-%dT%H:%M")
         form.offered_slots.data = _slots_text(entry)
+        form.notify_candidate.data = interview_updates.notifies_by_default(g.org)
     if form.validate_on_submit():
         values = _entry_values(form)
         if values is not None:
             change = shortlists.update_entry(entry, **values)
             reminders.on_entry_change(g.org, entry, change)
             triggers.interview_event(g.org, entry, change)
+            announced = None
+            if form.notify_candidate.data:
+                announced = interview_updates.announce_change(g.org, entry, change)
             db.session.commit()
-            flash("Interview saved; reminders follow the new time.", "success")
+            flash(_saved_message(change, announced), "success")
             return redirect(url_for("audience.show_shortlist", shortlist_id=entry.shortlist_id))
     return render_template(
         "audience/entry.html",
@@ -108,6 +119,15 @@ def edit_entry(entry_id):
         form=form,
         invite_url=interview_links.invite_url(entry),
     )
+
+
+def _saved_message(change: str, announced) -> str:
+    if announced is not None:
+        what = "cancellation" if announced.kind == "cancellation" else "new time"
+        return f"Interview saved. The candidate will be emailed the {what} in a moment."
+    if change == "canceled":
+        return "Interview canceled; its reminders are canceled."
+    return "Interview saved; reminders follow the new time."
 
 
 def _entry_values(form: EntryForm) -> dict | None:

@@ -51,6 +51,11 @@ class OrganizationForm(FlaskForm):
         validators=[Length(max=50)],
         description="Comma-separated, e.g. 24, 2",
     )
+    notify_candidates = BooleanField(
+        "Notify the candidate when an interview moves or is canceled",
+        description='The default of the "Notify the candidate" box on the interview form '
+        "and in the API.",
+    )
     open_tracking = BooleanField("Track opens")
     click_tracking = BooleanField("Track clicks")
 
