@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "audience",
     "campaigns",
     "messages",
+    "responses",
     "stats",
     "settings",
     "devinbox",

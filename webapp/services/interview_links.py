@@ -72,9 +72,10 @@ def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "
     """Record the candidate's answer; returns the new response status.
 
     Raises ValueError for an unknown action or a slot that was not offered. A new answer is
-    confirmed by email (``interview_updates.confirm_answer``), reminders follow it (moved to a
-    picked slot, canceled on decline) and ``candidate.responded`` is emitted for outgoing
-    webhooks. The same answer given again (a second tap) only updates the note.
+    confirmed by email (``interview_updates.confirm_answer``), the recruiters responsible are
+    told (``response_notices``), reminders follow it (moved to a picked slot, canceled on
+    decline) and ``candidate.responded`` is emitted for outgoing webhooks. The same answer
+    given again (a second tap) only updates the note.
     """
     if action not in ACTIONS:
         raise ValueError("Unknown answer.")
@@ -101,7 +102,7 @@ def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "
 
 def _after_answer(entry: ShortlistEntry, moved: bool) -> None:
     from webapp.models import Organization
-    from webapp.services import interview_updates, reminders
+    from webapp.services import interview_updates, reminders, response_notices
     from webapp.services.outgoing_webhooks import emit
 
     org = db.session.get(Organization, entry.org_id)
@@ -110,6 +111,7 @@ def _after_answer(entry: ShortlistEntry, moved: bool) -> None:
     elif moved or entry.response_status == "accepted":
         reminders.schedule_for_entry(org, entry)
     interview_updates.confirm_answer(org, entry)
+    response_notices.notify_answer(org, entry)
     emit(
         entry.org_id,
         "candidate.responded",
