@@ -28,7 +28,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import links
+from webapp.services import chat, links
 from webapp.services.outbox import create_message
 
 logger = logging.getLogger(__name__)
@@ -77,12 +77,15 @@ def responsible(entry: ShortlistEntry) -> list[tuple[User, Membership]]:
 
 
 def notify_answer(org: Organization, entry: ShortlistEntry) -> list[Message]:
-    """Email the answer now to each responsible person who wants every answer."""
+    """Email the answer now to each responsible person who wants every answer, and post it to
+    the organization's chat channel when it has one."""
+    answer = _answer(entry)
+    subject = f"{answer['name']} {answer['words']}: {answer['job']} interview"
+    chat.post(org, f"{subject}{' (' + answer['at'] + ')' if answer['at'] else ''}. "
+                   f"Responses: {links.public_url('/responses/')}")  # fmt: skip
     people = [user for user, m in responsible(entry) if m.response_notifications == "every"]
     if not people:
         return []
-    answer = _answer(entry)
-    subject = f"{answer['name']} {answer['words']}: {answer['job']} interview"
     html, text = _bodies(org, subject, [answer])
     return [_create(org, user, NOTICE_KIND, subject, html, text) for user in people]
 

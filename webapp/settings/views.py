@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.models import Membership, Role, User
-from webapp.services import audit, interview_updates
+from webapp.services import audit, chat, interview_updates
 from webapp.services.members import invite_member
 from webapp.services.organizations import owners_count
 
@@ -67,6 +67,10 @@ def organization():
             **(org.settings or {}),
             interview_updates.NOTIFY_SETTING: bool(form.notify_candidates.data),
         }
+        if form.remove_chat_webhook.data:
+            chat.set_url(org, None)
+        elif form.chat_webhook_url.data:
+            chat.set_url(org, form.chat_webhook_url.data)
         audit.record(
             org.id,
             "settings.update",
@@ -78,7 +82,9 @@ def organization():
         db.session.commit()
         flash("Organization settings saved.", "success")
         return redirect(url_for("settings.organization"))
-    return render_template("settings/organization.html", form=form)
+    return render_template(
+        "settings/organization.html", form=form, has_chat_channel=chat.has_url(org)
+    )
 
 
 @bp.get("/members")
