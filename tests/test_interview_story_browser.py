@@ -242,3 +242,34 @@ def test_candidate_pages_after_each_answer_and_a_dead_link_on_a_phone(live_serve
     page.get_by_text("This link is no longer valid").wait_for()
     assert "contact Acme Talent" in page.content()
     screenshot(page, "invalid-link-390")
+
+
+def test_recruiter_schedules_several_candidates_at_once(live_server, page, user, org):
+    people = [
+        factories.make_candidate(org, "ada@example.com", first_name="Ada", last_name="Adams"),
+        factories.make_candidate(
+            org, "lee@example.com", first_name="Lee", last_name="Lopez",
+            timezone="America/Los_Angeles",
+        ),
+    ]  # fmt: skip
+    shortlist = factories.make_shortlist(org, candidates=people, interview_in_hours=None)
+    db.session.commit()
+    browser_login(page, live_server, user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/audience/shortlists/{shortlist.id}")
+    page.get_by_label("Select Ada Adams").check()
+    page.get_by_label("Select Lee Lopez").check()
+    page.get_by_text("Schedule the selected candidates").click()
+    start = (utcnow() + timedelta(days=7)).replace(hour=9, minute=0)
+    page.fill("#bulk-start", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#bulk-length", "30")
+    page.fill("#bulk-gap", "15")
+    screenshot(page, "bulk-schedule-form")
+    page.get_by_role("button", name="Set times one after another").click()
+    page.get_by_text("2 candidate(s): times set").wait_for()
+    warning = page.locator(".flash-warning")
+    assert "Lee Lopez" in warning.inner_text() and "Ada Adams" not in warning.inner_text()
+    assert page.get_by_text("09:45").count() >= 1  # Lee's time, 45 minutes after Ada's
+    screenshot(page, "bulk-schedule-done")
+    page.set_viewport_size(PHONE)
+    page.get_by_text("Schedule the selected candidates").click()
+    screenshot(page, "bulk-schedule-390")
