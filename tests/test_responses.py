@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -144,3 +146,32 @@ def test_every_member_picks_their_own_choice_on_the_responses_page(client, org, 
     db.session.refresh(membership)
     assert membership.response_notifications == "daily"
     assert db.session.scalars(select(ShortlistEntry)).all() == []
+
+
+def test_the_jobs_recruiters_chosen_on_the_job_form_are_told_too(client, logged_in, user, org):
+    recruiter = factories.make_user("rae@example.com", org=org, role="editor")
+    entry, _ = invited(org, None, "ada@example.com", "Ada")  # a campaign nobody owns
+    job_id = entry.shortlist.job_id
+    form = logged_in.get(f"/audience/jobs/{job_id}/edit").text
+    assert "rae@example.com" in form and "Told when a candidate answers" in form
+    response = logged_in.post(
+        f"/audience/jobs/{job_id}/edit",
+        data={"title": "Backend Engineer", "is_open": "y", "recruiter_ids": [str(recruiter.id)]},
+    )
+    assert response.status_code == 302
+    form = logged_in.get(f"/audience/jobs/{job_id}/edit").text
+    (box,) = re.findall(rf'<input[^>]*value="{recruiter.id}"[^>]*>', form)
+    assert "checked" in box
+    stranger = logged_in.post(
+        f"/audience/jobs/{job_id}/edit",
+        data={"title": "Backend Engineer", "recruiter_ids": [str(uuid.uuid4())]},
+    )
+    assert stranger.status_code == 200 and "not a valid choice" in stranger.text
+    answer(client, entry, "accept")
+    assert [n.to_email for n in notices()] == ["rae@example.com"]
+    choose(recruiter, org, "daily")
+    answer(client, entry, "decline")
+    assert notices() == [notices()[0]]  # no email at once for a daily chooser
+    assert send_daily_summaries() == 1
+    (summary,) = notices("response_summary")
+    assert summary.to_email == "rae@example.com" and "Ada" in summary.raw_text

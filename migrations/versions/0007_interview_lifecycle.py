@@ -1,4 +1,4 @@
-"""interview lifecycle: calendar sequence, read answers, personal notification setting
+"""interview lifecycle: calendar sequence, read answers, notification setting, job recruiters
 
 Revision ID: 0007
 Revises: 0001
@@ -6,6 +6,7 @@ Revises: 0001
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import webapp.models.base
 
@@ -15,7 +16,14 @@ branch_labels = None
 depends_on = None
 
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
 def upgrade():
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(
+            sa.Column("recruiter_ids", JSON, nullable=False, server_default=sa.text("'[]'"))
+        )
     with op.batch_alter_table("shortlist_entries") as batch:
         batch.add_column(
             sa.Column("ics_sequence", sa.Integer(), nullable=False, server_default="0")
@@ -37,6 +45,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("recruiter_ids")
     with op.batch_alter_table("memberships") as batch:
         batch.drop_column("response_notifications")
     with op.batch_alter_table("shortlist_entries") as batch:

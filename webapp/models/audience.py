@@ -44,6 +44,7 @@ class Job(IdMixin, TenantMixin, TimestampMixin, Base):
     department: Mapped[str] = mapped_column(String(200), default="")
     attributes: Mapped[dict] = mapped_column(default=dict)
     is_open: Mapped[bool] = mapped_column(default=True)
+    recruiter_ids: Mapped[list] = mapped_column(default=list)  # users told about answers
 
 
 class Shortlist(IdMixin, TenantMixin, TimestampMixin, Base):

@@ -1,6 +1,7 @@
 """Telling recruiters that a candidate answered an interview invitation.
 
-The people responsible are the creators of the campaigns that invited the candidate. Each
+The people responsible are the creators of the campaigns that invited the candidate and the
+job's recruiters (``Job.recruiter_ids``, chosen on the job's form). Each
 chooses, per organization (``Membership.response_notifications``), how to hear about answers:
 ``every`` answer by email at once (the default), a ``daily`` summary email
 (``send_daily_summaries``, run hourly, at most one per person per 23 hours and only when there
@@ -10,10 +11,11 @@ is something new), or ``off``. Notices are ordinary outbox messages to the recru
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -63,14 +65,18 @@ def _inviting_campaigns(entry_ids):
 
 
 def responsible(entry: ShortlistEntry) -> list[tuple[User, Membership]]:
-    """The active members who created a campaign that invited this entry's candidate."""
+    """The active members who created a campaign that invited this entry's candidate, and the
+    job's recruiters."""
+    shortlist = db.session.get(Shortlist, entry.shortlist_id)
+    job = db.session.get(Job, shortlist.job_id)
+    recruiters = [uuid.UUID(str(i)) for i in (job.recruiter_ids or [])]
     statement = (
         select(User, Membership)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.org_id == entry.org_id,
             User.is_active_user.is_(True),
-            User.id.in_(_inviting_campaigns([entry.id])),
+            or_(User.id.in_(_inviting_campaigns([entry.id])), User.id.in_(recruiters)),
         )
     )
     return [(user, membership) for user, membership in db.session.execute(statement)]
@@ -117,13 +123,17 @@ def _summarize(user: User, membership: Membership, now: datetime) -> Message | N
         return None
     since = last or now - timedelta(days=1)
     invited = select(Message.shortlist_entry_id).join(Campaign, Campaign.id == Message.campaign_id)
+    on_my_jobs = select(Shortlist.id).where(Shortlist.job_id.in_(_jobs_of(user, membership)))
     entries = list(
         db.session.scalars(
             select(ShortlistEntry)
             .where(
                 ShortlistEntry.org_id == membership.org_id,
                 ShortlistEntry.responded_at > since,
-                ShortlistEntry.id.in_(invited.where(Campaign.created_by_id == user.id)),
+                or_(
+                    ShortlistEntry.id.in_(invited.where(Campaign.created_by_id == user.id)),
+                    ShortlistEntry.shortlist_id.in_(on_my_jobs),
+                ),
             )
             .order_by(ShortlistEntry.responded_at)
         )
@@ -135,6 +145,14 @@ def _summarize(user: User, membership: Membership, now: datetime) -> Message | N
     subject = f"Interview answers today: {len(answers)} new"
     html, text = _bodies(org, subject, answers)
     return _create(org, user, SUMMARY_KIND, subject, html, text)
+
+
+def _jobs_of(user: User, membership: Membership) -> list[uuid.UUID]:
+    """The organization's jobs that name ``user`` among their recruiters."""
+    rows = db.session.execute(
+        select(Job.id, Job.recruiter_ids).where(Job.org_id == membership.org_id)
+    )
+    return [job_id for job_id, ids in rows if str(user.id) in (ids or [])]
 
 
 def _answer(entry: ShortlistEntry) -> dict:
