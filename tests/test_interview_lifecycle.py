@@ -295,3 +295,15 @@ def test_api_announces_by_default_and_can_be_told_not_to(app, org):
     sooner = (entry.interview_at + timedelta(days=1)).isoformat()
     assert api.put(url, json={"interview_at": sooner}).status_code == 200
     assert [m.kind for m in lifecycle_messages(entry, "reschedule")] == ["reschedule"]
+
+
+def test_after_accepting_a_set_time_no_offered_slot_is_preselected(client, org):
+    slots = [(utcnow() + timedelta(days=d)).replace(second=0, microsecond=0) for d in (4, 5)]
+    entry = invited_entry(org, offered_slots=[s.isoformat() for s in slots])
+    url = path_of(interview_links.invite_url(entry))
+    assert " checked" in client.get(url).text  # before answering, the first is suggested
+    page = client.post(url, data={"action": "accept"}).text
+    assert "Your answer: accepted." in page and " checked" not in page  # a tap moves nothing
+    assert client.post(url, data={"action": "slot"}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(ShortlistEntry, entry.id).interview_at == entry.interview_at
