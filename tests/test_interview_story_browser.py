@@ -255,6 +255,11 @@ def test_recruiter_schedules_several_candidates_at_once(live_server, page, user,
     shortlist = factories.make_shortlist(org, candidates=people, interview_in_hours=None)
     db.session.commit()
     browser_login(page, live_server, user.email, factories.PASSWORD)
+    page.goto(f"{live_server.url}/settings/")
+    assert page.get_by_label(
+        "Notify the candidate when an interview moves or is canceled"
+    ).is_checked()
+    screenshot(page, "settings-organization")
     page.goto(f"{live_server.url}/audience/shortlists/{shortlist.id}")
     page.get_by_label("Select Ada Adams").check()
     page.get_by_label("Select Lee Lopez").check()
