@@ -1,9 +1,10 @@
 """Reminder safety net: upcoming interviews that have no reminder messages get them.
 
 Reminders are normally created the moment an interview time is set (``reminders.
-schedule_for_entry``); this periodic job covers entries whose time was set another way (an
-import, the API, a database fix) and is safe to run any number of times: it only looks at
-entries with no reminder message at all.
+schedule_for_entry``) for a candidate who was already invited; this periodic job covers
+entries whose invitation went out after the time was set, and those whose time was set another
+way (an import, the API, a database fix). It is safe to run any number of times: it only looks
+at invited entries with no reminder message at all.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def schedule_due(limit: int = 1000) -> int:
         select(ShortlistEntry)
         .where(ShortlistEntry.interview_at > now, ShortlistEntry.interview_at < now + HORIZON)
         .where(ShortlistEntry.is_canceled.is_(False), ShortlistEntry.response_status != "declined")
-        .where(~has_reminder)
+        .where(~has_reminder, reminders.knows_of_interview_clause())
         .limit(limit)
     )
     created = 0

@@ -68,6 +68,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("campaigns.resume_stalled", "jobs.campaigns.resume_stalled", 60),
     PeriodicJob("digests.send_due_digests", "jobs.digests.send_due_digests", 300),
     PeriodicJob("reminders.schedule_due", "jobs.reminders.schedule_due", 60),
+    PeriodicJob("responses.send_daily_summaries", "jobs.responses.send_daily_summaries", 3600),
     PeriodicJob(
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),

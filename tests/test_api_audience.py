@@ -8,7 +8,7 @@ from tests import test_api_helpers as helpers
 from tests.support import factories
 from tests.test_api_helpers import Api, make_key
 from webapp.extensions import db
-from webapp.models import AuditLog, Candidate, Message, utcnow
+from webapp.models import AuditLog, Candidate, Message, ShortlistEntry, utcnow
 
 api = helpers.api  # fixture
 other_api = helpers.other_api  # fixture
@@ -102,6 +102,9 @@ def test_shortlist_with_interview_times_schedules_reminders(api, org):
     assert shortlist.status_code == 201
     assert [e["candidate_id"] for e in shortlist.json["entries"]] == [ada["id"]]
     at = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    invited = db.session.scalars(db.select(ShortlistEntry)).one()
+    factories.make_sent_invitation(org, invited)  # reminders go to invited candidates only
+    db.session.commit()
     entry = api.put(
         f"/shortlists/{shortlist.json['id']}/entries/{ada['id']}",
         json={"interview_at": at.isoformat(), "video_url": "https://meet.example.com/x"},

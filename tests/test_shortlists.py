@@ -55,6 +55,7 @@ def test_interview_time_and_slots_are_entered_in_org_zone_and_stored_utc(logged_
     org.timezone = "Europe/Paris"
     candidate = factories.make_candidate(org, "ada@example.com")
     shortlist = factories.make_shortlist(org, candidates=[candidate], interview_in_hours=None)
+    factories.make_sent_invitation(org, shortlist.entries[0])  # reminders need an invitation
     db.session.commit()
     entry = shortlist.entries[0]
     response = logged_in.post(
@@ -72,9 +73,10 @@ def test_interview_time_and_slots_are_entered_in_org_zone_and_stored_utc(logged_
     entry = db.session.get(ShortlistEntry, entry.id)
     assert entry.interview_at == datetime(2030, 1, 15, 9, 0, tzinfo=UTC)  # winter: UTC+1
     assert entry.offered_slots == ["2030-01-16T08:00:00+00:00", "2030-07-16T07:00:00+00:00"]
-    assert (
-        db.session.scalar(select(func.count()).where(Message.shortlist_entry_id == entry.id)) == 2
+    reminders = select(func.count()).where(
+        Message.shortlist_entry_id == entry.id, Message.kind.like("reminder%")
     )
+    assert db.session.scalar(reminders) == 2
     form = logged_in.get(f"/audience/entries/{entry.id}").get_data(as_text=True)
     assert 'value="2030-01-15T10:00"' in form and "2030-07-16 09:00" in form
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -64,24 +65,35 @@ def test_get_shows_a_branded_page_with_choices_and_changes_nothing(client, org):
 
 
 def test_bad_tokens_get_one_uniform_404_and_write_nothing(app, client, org, other_org):
+    """Every dead link naming an organization gets that organization's one "no longer valid"
+    page, whatever is wrong with it (so nothing tells whether an address or message exists);
+    a link naming no organization gets the same page without a brand."""
     theirs = make_sent_message(other_org, "bob@example.com")
     mine = make_sent_message(org, "ada@example.com")
     good = path(unsubscribe_url(org.id, mine.to_email, mine.id))
-    tokens = [
+    naming_org = [
         good[:-5] + "xxxxx",
-        "/u/nonsense",
         "/u/" + make_token("unsubscribe", [str(org.id), str(theirs.id), "bob@example.com"]),
         "/u/" + make_token("click", [str(org.id), str(mine.id), "ada@example.com"]),
+        "/u/" + make_token("unsubscribe", [str(org.id), str(uuid.uuid4()), "who@example.com"]),
+    ]
+    naming_none = [
+        "/u/nonsense",
         "/u/"
         + make_token("unsubscribe", ["0190f0e0-0000-7000-8000-000000000000", "", "x@example.com"]),
     ]
     before = table_counts()
-    bodies = set()
-    for url in tokens:
-        for response in (client.get(url), client.post(url, data=ONE_CLICK)):
-            assert response.status_code == 404, url
-            bodies.add(response.get_data())
-    assert len(bodies) == 1, "every failure looks the same"
+    for urls, expected in ((naming_org, f"contact {org.name}"), (naming_none, "the organization")):
+        bodies = set()
+        for url in urls:
+            for response in (client.get(url), client.post(url, data=ONE_CLICK)):
+                assert response.status_code == 404, url
+                bodies.add(response.get_data(as_text=True))
+        assert len(bodies) == 1, "every failure looks the same"
+        (body,) = bodies
+        assert "This link is no longer valid" in body and expected in body
+        assert "ada@example.com" not in body and "bob@example.com" not in body
+        assert "dashboard" not in body.lower()
     assert table_counts() == before
 
 

@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "audience",
     "campaigns",
     "messages",
+    "responses",
     "stats",
     "settings",
     "devinbox",

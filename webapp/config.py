@@ -72,6 +72,7 @@ class Settings:
     scheduler_lease_seconds: float = 10.0  # a standby scheduler takes over this long after a crash
     sweep_interval_seconds: int = 30  # how often the sweeper looks for lost and stuck rows
     stuck_alert_seconds: int = 300  # mail queued this long counts as stuck (health, admin alert)
+    interview_update_delay_seconds: float = 60.0  # a move/cancel email waits for more edits
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -136,6 +137,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_SCHEDULER_LEASE_SECONDS": "scheduler_lease_seconds",
     "HERALD_SWEEP_INTERVAL_SECONDS": "sweep_interval_seconds",
     "HERALD_STUCK_ALERT_SECONDS": "stuck_alert_seconds",
+    "HERALD_INTERVIEW_UPDATE_DELAY_SECONDS": "interview_update_delay_seconds",
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from webapp import link_pages
+
 
 def problem(status: int, title: str, detail: str = "", **extra):
     body = {"type": "about:blank", "title": title, "status": status}
@@ -40,6 +42,8 @@ def register_error_handlers(app: Flask) -> None:
             if exc.code == 429 and exc.response is not None:
                 response.headers["Retry-After"] = exc.response.headers.get("Retry-After", "60")
             return response
+        if exc.code == 404 and link_pages.is_candidate_link():
+            return link_pages.invalid_link_page()
         if request.blueprint in ("tracking", "webhooks", "ops"):
             return exc
         response = app.make_response(

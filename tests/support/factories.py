@@ -69,3 +69,26 @@ def make_shortlist(org, job=None, candidates=(), *, interview_in_hours: float | 
         )
     db.session.flush()
     return shortlist
+
+
+def make_sent_invitation(org, entry, *, status: str = "sent", campaign_id=None):
+    """An invitation for the entry's interview, as the outbox records it once sent."""
+    from webapp.models import Message
+
+    candidate = db.session.get(Candidate, entry.candidate_id)
+    message = Message(
+        org_id=org.id,
+        status=status,
+        send_after=utcnow(),
+        sent_at=utcnow() if status in ("sent", "delivered") else None,
+        is_transactional=False,
+        category="invitations",
+        kind="invitation",
+        to_email=candidate.email,
+        candidate_id=candidate.id,
+        campaign_id=campaign_id,
+        shortlist_entry_id=entry.id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

@@ -20,7 +20,7 @@ from webapp.api.framework import (
 from webapp.api.schemas import CURSOR, DATETIME_INPUT, EMAIL, LIMIT, UUID, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Candidate, Job, Shortlist
-from webapp.services import audit, reminders, shortlists
+from webapp.services import audit, interview_updates, reminders, shortlists
 from webapp.services.api import audience as audience_service
 from webapp.services.api.validation import FieldErrors
 from webapp.services.candidates import CandidateError, erase_candidate, save_job
@@ -60,6 +60,11 @@ ENTRY_INPUT = obj(
         "location": {"type": "string", "maxLength": 500},
         "video_url": {"type": "string", "maxLength": 2000},
         "is_canceled": {"type": "boolean"},
+        "notify_candidate": {
+            "type": "boolean",
+            "description": "email the candidate a move or cancellation (default: the "
+            "organization's setting)",
+        },
     }
 )
 SHORTLIST_INPUT = obj(
@@ -271,7 +276,10 @@ def put_entry(shortlist_id: str, candidate_id: str, body: dict[str, Any]):
         entry, change = audience_service.put_entry(g.org_id, shortlist, candidate, body)
     except FieldErrors as exc:
         _raise_field(exc)
-    reminders.on_entry_change(current_org(), entry, change)
+    org = current_org()
+    reminders.on_entry_change(org, entry, change)
+    if body.get("notify_candidate", interview_updates.notifies_by_default(org)):
+        interview_updates.announce_change(org, entry, change)
     db.session.commit()
     return json_response(serializers.shortlist_entry(entry))
 

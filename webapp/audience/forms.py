@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 
@@ -28,6 +35,14 @@ class JobForm(FlaskForm):
     location = StringField("Location", validators=[Length(max=300)])
     department = StringField("Department", validators=[Length(max=200)])
     is_open = BooleanField("Open for applications", default=True)
+    recruiter_ids = SelectMultipleField(
+        "Recruiters",
+        choices=[],  # the organization's members, set by the view
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        description="Told when a candidate answers an invitation for this job, as each "
+        "chose on the Responses page.",
+    )
 
 
 class EntryForm(FlaskForm):
@@ -48,3 +63,7 @@ class EntryForm(FlaskForm):
         "The candidate can pick one.",
     )
     is_canceled = BooleanField("Interview canceled")
+    notify_candidate = BooleanField(
+        "Notify the candidate",
+        description="Email the new time (or the cancellation) with an updated calendar entry.",
+    )

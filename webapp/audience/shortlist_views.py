@@ -10,7 +10,15 @@ from webapp.audience.forms import EntryForm
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry
-from webapp.services import audit, interview_links, reminders, shortlists, triggers
+from webapp.services import (
+    audit,
+    interview_links,
+    interview_times,
+    interview_updates,
+    reminders,
+    shortlists,
+    triggers,
+)
 from webapp.services import candidates as candidate_service
 from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
@@ -32,6 +40,7 @@ def show_shortlist(shortlist_id):
         query=query,
         status=status,
         statuses=STATUS_FILTERS,
+        notify_default=interview_updates.notifies_by_default(g.org),
     )
 
 
@@ -75,6 +84,57 @@ def remove_from_shortlist(shortlist_id):
     return redirect(url_for("audience.show_shortlist", shortlist_id=shortlist.id))
 
 
+@bp.post("/shortlists/<uuid:shortlist_id>/schedule")
+def schedule_entries(shortlist_id):
+    """Times for the ticked entries at once: one after another, or the same offered times."""
+    shortlist = get_or_404(Shortlist, shortlist_id, g.org)
+    back = redirect(url_for("audience.show_shortlist", shortlist_id=shortlist.id))
+    picked = [get_or_404(ShortlistEntry, i, g.org) for i in request.form.getlist("entry_id")]
+    entries = [e for e in picked if e.shortlist_id == shortlist.id]
+    if not entries:
+        flash("Tick the candidates to schedule first.", "error")
+        return back
+    try:
+        plan = _bulk_plan(request.form)
+        done = interview_times.schedule_many(g.org, entries, **plan)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return back
+    pairs = [(db.session.get(Candidate, e.candidate_id), e.interview_at) for e, _ in done]
+    db.session.commit()
+    what = "times set" if plan.get("start") else "times offered"
+    flash(f"{len(done)} candidate(s): {what}; reminders follow.", "success")
+    warning = interview_times.warning_text(interview_times.odd_hours(pairs))
+    if warning and plan.get("start"):
+        flash(warning, "warning")
+    return back
+
+
+def _bulk_plan(form) -> dict:
+    notify = bool(form.get("notify_candidate"))
+    if form.get("mode") == "slots":
+        try:
+            slots = [
+                parse_local_datetime(line, g.org.timezone).isoformat()
+                for line in (form.get("slots") or "").splitlines()
+                if line.strip()
+            ]
+        except ValueError:
+            raise ValueError("Offered times: one per line, as YYYY-MM-DD HH:MM.") from None
+        if not slots:
+            raise ValueError("Give at least one time to offer, one per line.")
+        return {"slots": slots, "notify": notify}
+    try:
+        start = parse_local_datetime(form.get("start") or "", g.org.timezone)
+    except ValueError:
+        raise ValueError("Give the first interview's start, e.g. 2026-05-04 09:30.") from None
+    length, gap = form.get("length", type=int), form.get("gap", type=int, default=0)
+    if not length or not 5 <= length <= 600 or gap is None or not 0 <= gap <= 600:
+        raise ValueError("Length: 5 to 600 minutes; gap: 0 to 600 minutes.")
+    return {"start": start, "length": length, "gap": gap, "notify": notify}
+
+
 def _slots_text(entry: ShortlistEntry) -> str:
     from datetime import datetime
 
@@ -92,22 +152,40 @@ def edit_entry(entry_id):
     if request.method == "GET":
         form.interview_at.data = format_local(entry.interview_at, g.org.timezone, "%Y-%m-%dT%H:%M")
         form.offered_slots.data = _slots_text(entry)
+        form.notify_candidate.data = interview_updates.notifies_by_default(g.org)
     if form.validate_on_submit():
         values = _entry_values(form)
         if values is not None:
             change = shortlists.update_entry(entry, **values)
             reminders.on_entry_change(g.org, entry, change)
             triggers.interview_event(g.org, entry, change)
+            announced = None
+            if form.notify_candidate.data:
+                announced = interview_updates.announce_change(g.org, entry, change)
             db.session.commit()
-            flash("Interview saved; reminders follow the new time.", "success")
+            flash(_saved_message(change, announced), "success")
+            odd = interview_times.odd_hours([(candidate, entry.interview_at)])
+            if odd and not entry.is_canceled:
+                flash(interview_times.warning_text(odd), "warning")
             return redirect(url_for("audience.show_shortlist", shortlist_id=entry.shortlist_id))
+    odd = interview_times.odd_hours([(candidate, entry.interview_at)])
     return render_template(
         "audience/entry.html",
         entry=entry,
         candidate=candidate,
         form=form,
         invite_url=interview_links.invite_url(entry),
+        odd_hour_warning=interview_times.warning_text(odd) if not entry.is_canceled else None,
     )
+
+
+def _saved_message(change: str, announced) -> str:
+    if announced is not None:
+        what = "cancellation" if announced.kind == "cancellation" else "new time"
+        return f"Interview saved. The candidate will be emailed the {what} in a moment."
+    if change == "canceled":
+        return "Interview canceled; its reminders are canceled."
+    return "Interview saved; reminders follow the new time."
 
 
 def _entry_values(form: EntryForm) -> dict | None:

@@ -122,6 +122,7 @@ def jobs():
 @bp.route("/jobs/new", methods=["GET", "POST"])
 def new_job():
     form = JobForm()
+    form.recruiter_ids.choices = _member_choices()
     if form.validate_on_submit():
         job = candidate_service.save_job(g.org.id, form.data)
         shortlists.create_shortlist(g.org.id, job, f"{job.title} shortlist")
@@ -135,12 +136,19 @@ def new_job():
 def edit_job(job_id):
     job = get_or_404(Job, job_id, g.org)
     form = JobForm(obj=job)
+    form.recruiter_ids.choices = _member_choices()
     if form.validate_on_submit():
         candidate_service.save_job(g.org.id, form.data, job)
         db.session.commit()
         flash("Job saved.", "success")
         return redirect(url_for("audience.show_job", job_id=job.id))
     return render_template("audience/job_form.html", form=form, job=job)
+
+
+def _member_choices() -> list[tuple[str, str]]:
+    from webapp.services.members import member_choices
+
+    return member_choices(g.org.id)
 
 
 @bp.get("/jobs/<uuid:job_id>")

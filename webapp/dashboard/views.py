@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from webapp.current import SESSION_ORG_KEY
 from webapp.dashboard import bp
 from webapp.extensions import db
-from webapp.models import Campaign, Candidate, EmailTemplate, Job, Message
+from webapp.models import Campaign, Candidate, EmailTemplate, Job, Message, MessageStatus
 from webapp.services.organizations import membership_for
 from webapp.tenancy import parse_uuid, scoped
 
@@ -25,6 +25,11 @@ def index():
             ("messages", Message),
         )
     }
+    counts["moving"] = db.session.scalar(
+        scoped(select(func.count()).select_from(Message), g.org, Message).where(
+            Message.status.in_((MessageStatus.QUEUED.value, MessageStatus.SENDING.value))
+        )
+    )
     recent = db.session.scalars(
         scoped(select(Campaign), g.org).order_by(Campaign.created_at.desc()).limit(5)
     ).all()

@@ -49,6 +49,7 @@ def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
                 job=job,
                 interview=interview_context(entry, candidate.timezone, org.timezone),
                 slots=slots,
+                picked_slot=_picked_slot(entry),
                 notice=notice,
                 error=error,
             ),
@@ -58,6 +59,16 @@ def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _picked_slot(entry) -> str | None:
+    """The offered slot the interview is set to (the candidate's pick), if any."""
+    from datetime import datetime
+
+    for raw in entry.offered_slots or []:
+        if entry.interview_at is not None and datetime.fromisoformat(raw) == entry.interview_at:
+            return raw
+    return None
 
 
 @bp.get("/<token>")

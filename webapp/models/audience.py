@@ -44,6 +44,7 @@ class Job(IdMixin, TenantMixin, TimestampMixin, Base):
     department: Mapped[str] = mapped_column(String(200), default="")
     attributes: Mapped[dict] = mapped_column(default=dict)
     is_open: Mapped[bool] = mapped_column(default=True)
+    recruiter_ids: Mapped[list] = mapped_column(default=list)  # users told about answers
 
 
 class Shortlist(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -78,6 +79,9 @@ class ShortlistEntry(IdMixin, TenantMixin, TimestampMixin, Base):
     response_note: Mapped[str] = mapped_column(Text, default="")
     invite_nonce: Mapped[int] = mapped_column(Integer, default=0)  # bump to revoke tokens
     is_canceled: Mapped[bool] = mapped_column(default=False)
+    # iTIP SEQUENCE of the interview's calendar entry: +1 for each announced move or cancel
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    response_read_at: Mapped[datetime | None] = mapped_column(nullable=True)  # Responses view
 
     shortlist: Mapped[Shortlist] = relationship(back_populates="entries")
     candidate: Mapped[Candidate] = relationship()

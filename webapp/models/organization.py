@@ -100,6 +100,8 @@ class Membership(IdMixin, TenantMixin, TimestampMixin, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16), default=Role.VIEWER.value)
+    # candidates' answers to this person's campaigns: every | daily | off
+    response_notifications: Mapped[str] = mapped_column(String(8), default="every")
 
     user: Mapped[User] = relationship(back_populates="memberships")
     org: Mapped[Organization] = relationship()

@@ -16,6 +16,8 @@ TEMPLATE_TYPES = (
     "reminder_2h",
     "reschedule",
     "cancellation",
+    "confirmation",
+    "acknowledgement",
     "follow_up",
     "digest",
     "custom",

@@ -2,6 +2,9 @@
 
 One stable UID per shortlist entry, so a reschedule (METHOD:REQUEST with a higher SEQUENCE)
 moves the event in the candidate's calendar and a cancellation (METHOD:CANCEL) removes it.
+SEQUENCE is ``ShortlistEntry.ics_sequence``: 0 for the invitation, one more for each announced
+move or cancellation (``webapp.services.interview_updates``). The .ics is built when the email
+is sent, from the entry as it is then.
 """
 
 from __future__ import annotations
@@ -71,7 +74,12 @@ def _vevent(event: InterviewEvent, *, cancel: bool) -> Event:
 
 # --- interview data for emails -------------------------------------------------------------
 
-ICS_METHODS = {"invitation": "REQUEST", "reschedule": "REQUEST", "cancellation": "CANCEL"}
+ICS_METHODS = {
+    "invitation": "REQUEST",
+    "reschedule": "REQUEST",
+    "confirmation": "REQUEST",
+    "cancellation": "CANCEL",
+}
 
 
 def interview_context(org: Any, entry: Any) -> dict[str, Any]:
@@ -117,7 +125,7 @@ def interview_attachment(message: Any, org: Any, entry: Any) -> tuple[str, str, 
         organizer_name=org.sender_name or org.name,
         attendee_email=candidate.email,
         attendee_name=candidate.full_name,
-        sequence=int(message.created_at.timestamp()) if message.created_at else 0,
+        sequence=entry.ics_sequence or 0,
     )  # fmt: skip
     content_type = f'text/calendar; charset="utf-8"; method={method}'
     return "invite.ics", content_type, interview_ics(event, method=method)

@@ -89,7 +89,19 @@ def review(org: Organization, campaign: Campaign) -> Review:
             result.missing_data.append((candidate, missing[candidate.id]))
         else:
             result.will_send.append(candidate)
+    _warn_odd_hours(org, campaign, result)
     return result
+
+
+def _warn_odd_hours(org: Organization, campaign: Campaign, result: Review) -> None:
+    """Interview times outside 07:00-21:00 in a recipient's own zone are worth a second look."""
+    from webapp.services.interview_times import odd_hours, warning_text
+
+    entries = _entries_by_candidate(org.id, campaign)
+    pairs = [(c, entries[c.id].interview_at) for c in result.will_send if c.id in entries]
+    warning = warning_text(odd_hours(pairs))
+    if warning:
+        result.warnings.append(warning)
 
 
 def _suppressed(org_id: uuid.UUID, emails: list[str]) -> set[str]:

@@ -39,7 +39,7 @@ from webapp.models import (
     new_id,
     utcnow,
 )
-from webapp.services import audit, campaign_sql
+from webapp.services import audit, campaign_sql, reminders
 from webapp.services.campaign_bulk import copy_insert_ignore, id_in, is_postgresql
 from webapp.services.campaign_context import recipient_context
 from webapp.services.context_data import job_data
@@ -329,7 +329,8 @@ def resume(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> 
 
 
 def cancel(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> int:
-    """Cancel every unsent message; returns how many were canceled."""
+    """Cancel every unsent message, and the reminders of candidates it never reached;
+    returns how many campaign messages were canceled."""
     if campaign.status in (CampaignStatus.COMPLETED.value, CampaignStatus.CANCELED.value):
         return 0
     result = db.session.execute(
@@ -339,6 +340,7 @@ def cancel(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> 
     )
     campaign.status = CampaignStatus.CANCELED.value
     campaign.canceled_at = utcnow()
+    reminders.cancel_for_uninvited(campaign.id)  # who was never invited is not reminded
     _audit(campaign, "campaign.cancel", actor_user_id, actor_label, canceled=result.rowcount)
     db.session.flush()
     return result.rowcount

@@ -174,6 +174,8 @@ def save_job(org_id: uuid.UUID, data: dict[str, Any], job: Job | None = None) ->
     job.location = (data.get("location") or "").strip()
     job.department = (data.get("department") or "").strip()
     job.is_open = bool(data.get("is_open", True))
+    if "recruiter_ids" in data:
+        job.recruiter_ids = [str(i) for i in data["recruiter_ids"] or []]
     db.session.flush()
     return job
 

@@ -166,7 +166,13 @@ def admin_emails(org_id: uuid.UUID) -> list[str]:
 
 
 def notify_admins(org_id: uuid.UUID, subject: str, text: str) -> int:
-    """Email every owner and admin (through the outbox, so it leaves after the commit)."""
+    """Email every owner and admin (through the outbox, so it leaves after the commit), and
+    post the alert to the organization's chat channel when it has one."""
+    from webapp.services import chat
+
+    org = db.session.get(Organization, org_id)
+    if org is not None:
+        chat.post(org, f"[Herald] {subject}: {text.split(chr(10))[0]}")
     emails = admin_emails(org_id)
     for email in emails:
         outbox.create_message(

@@ -71,22 +71,29 @@ def revoke(entry: ShortlistEntry) -> None:
 def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "") -> str:
     """Record the candidate's answer; returns the new response status.
 
-    Raises ValueError for an unknown action or a slot that was not offered. Reminders follow
-    the answer (moved to a picked slot, canceled on decline) and ``candidate.responded`` is
-    emitted for outgoing webhooks.
+    Raises ValueError for an unknown action or a slot that was not offered. A new answer is
+    confirmed by email (``interview_updates.confirm_answer``), the recruiters responsible are
+    told (``response_notices``), reminders follow it (moved to a picked slot, canceled on
+    decline) and ``candidate.responded`` is emitted for outgoing webhooks. The same answer
+    given again (a second tap) only updates the note.
     """
     if action not in ACTIONS:
         raise ValueError("Unknown answer.")
     if entry.is_canceled:
         raise ValueError("This interview was canceled; the recruiter will contact you.")
-    moved = False
+    previous_status, previous_at = entry.response_status, entry.interview_at
     if action == "slot":
         if slot not in (entry.offered_slots or []):
             raise ValueError("Pick one of the offered times.")
         entry.interview_at = datetime.fromisoformat(slot)
-        moved = True
     entry.response_status = ACTIONS[action]
     entry.response_note = note.strip()[:2000]
+    if (entry.response_status, entry.interview_at) == (previous_status, previous_at):
+        db.session.flush()
+        return entry.response_status
+    moved = entry.interview_at != previous_at
+    if moved and previous_at is not None:
+        entry.ics_sequence = (entry.ics_sequence or 0) + 1  # the calendar entry moves
     entry.responded_at = utcnow()
     db.session.flush()
     _after_answer(entry, moved)
@@ -95,7 +102,7 @@ def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "
 
 def _after_answer(entry: ShortlistEntry, moved: bool) -> None:
     from webapp.models import Organization
-    from webapp.services import reminders
+    from webapp.services import interview_updates, reminders, response_notices
     from webapp.services.outgoing_webhooks import emit
 
     org = db.session.get(Organization, entry.org_id)
@@ -103,6 +110,8 @@ def _after_answer(entry: ShortlistEntry, moved: bool) -> None:
         reminders.cancel_for_entry(entry)
     elif moved or entry.response_status == "accepted":
         reminders.schedule_for_entry(org, entry)
+    interview_updates.confirm_answer(org, entry)
+    response_notices.notify_answer(org, entry)
     emit(
         entry.org_id,
         "candidate.responded",

@@ -65,3 +65,19 @@ def remove_member(membership: Membership) -> None:
     end_all_sessions(membership.user_id)
     db.session.delete(membership)
     db.session.flush()
+
+
+def member_choices(org_id) -> list[tuple[str, str]]:
+    """(user id, "Name <email>") of the organization's active members, for pickers."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.models import Membership
+
+    rows = db.session.execute(
+        select(User.id, User.name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.org_id == org_id, User.is_active_user.is_(True))
+        .order_by(User.email)
+    )
+    return [(str(i), f"{name} <{email}>" if name else email) for i, name, email in rows]

@@ -9,6 +9,7 @@ is the signer's salt.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import current_app
@@ -54,3 +55,26 @@ def read_token(purpose: str, token: str, max_age: int | None = None) -> Any:
         raise InvalidToken("expired") from exc
     except (BadSignature, ValueError, TypeError) as exc:
         raise InvalidToken("invalid") from exc
+
+
+def unverified_org_id(purpose: str, token: str) -> uuid.UUID | None:
+    """The organization a public-link token names, read WITHOUT checking signature or age.
+
+    Only for branding the page that says a link is not valid: the organization id in a token
+    is readable by whoever holds the link, and that page shows only what every email of the
+    organization shows (name, logo, colours, sender address). Nothing else is looked up, so the
+    page is the same whether the entry, address or message behind the token exists or not, and
+    the same for a tampered token as for a genuine dead one (REQUIREMENTS C5).
+    """
+    if purpose not in PURPOSES or not token:
+        return None
+    try:
+        _, payload = _serializer(purpose).loads_unsafe(token)
+    except Exception:  # any undecodable token just gets the unbranded page
+        return None
+    if not isinstance(payload, list) or not payload or not isinstance(payload[0], str):
+        return None
+    try:
+        return uuid.UUID(payload[0])
+    except ValueError:
+        return None

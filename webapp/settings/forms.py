@@ -51,6 +51,19 @@ class OrganizationForm(FlaskForm):
         validators=[Length(max=50)],
         description="Comma-separated, e.g. 24, 2",
     )
+    notify_candidates = BooleanField(
+        "Notify the candidate when an interview moves or is canceled",
+        description='The default of the "Notify the candidate" box on the interview form '
+        "and in the API.",
+    )
+    chat_webhook_url = StringField(
+        "Slack or Microsoft Teams incoming-webhook URL",
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"autocomplete": "off", "type": "url"},
+        description="Herald posts candidates' answers and its sending alerts there. "
+        "Leave empty to keep the one set.",
+    )
+    remove_chat_webhook = BooleanField("Stop posting to the chat channel")
     open_tracking = BooleanField("Track opens")
     click_tracking = BooleanField("Track clicks")
 
@@ -58,6 +71,15 @@ class OrganizationForm(FlaskForm):
         value = (field.data or "").strip().lower()
         if value and ("." not in value or " " in value or "@" in value):
             raise ValidationError("Enter a domain such as mail.example.com.")
+
+    def validate_chat_webhook_url(self, field):
+        from webapp.services.chat import ChatError, validate_url
+
+        if field.data:
+            try:
+                validate_url(field.data)
+            except ChatError as exc:
+                raise ValidationError(str(exc)) from None
 
     def validate_reminder_offsets(self, field):
         try:

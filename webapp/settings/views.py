@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.models import Membership, Role, User
-from webapp.services import audit
+from webapp.services import audit, chat, interview_updates
 from webapp.services.members import invite_member
 from webapp.services.members import remove_member as remove_member_from_org
 from webapp.services.organizations import owners_count
@@ -46,6 +46,7 @@ def organization():
     form.timezone.choices = timezone_choices()
     if not form.is_submitted():
         form.reminder_offsets.data = ", ".join(str(h) for h in org.reminder_offsets_hours or [])
+        form.notify_candidates.data = interview_updates.notifies_by_default(org)
     if form.validate_on_submit():
         for name in (
             "name",
@@ -63,6 +64,14 @@ def organization():
             setattr(org, name, getattr(form, name).data)
         org.sending_domain = (form.sending_domain.data or "").strip().lower()
         org.reminder_offsets_hours = parse_offsets(form.reminder_offsets.data)
+        org.settings = {
+            **(org.settings or {}),
+            interview_updates.NOTIFY_SETTING: bool(form.notify_candidates.data),
+        }
+        if form.remove_chat_webhook.data:
+            chat.set_url(org, None)
+        elif form.chat_webhook_url.data:
+            chat.set_url(org, form.chat_webhook_url.data)
         audit.record(
             org.id,
             "settings.update",
@@ -74,7 +83,9 @@ def organization():
         db.session.commit()
         flash("Organization settings saved.", "success")
         return redirect(url_for("settings.organization"))
-    return render_template("settings/organization.html", form=form)
+    return render_template(
+        "settings/organization.html", form=form, has_chat_channel=chat.has_url(org)
+    )
 
 
 @bp.get("/members")

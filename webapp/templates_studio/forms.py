@@ -15,6 +15,8 @@ TYPE_LABELS = {
     "reminder_2h": "Reminder, 2 hours before",
     "reschedule": "Reschedule",
     "cancellation": "Cancellation",
+    "confirmation": "Answer confirmed (accepted, with the calendar entry)",
+    "acknowledgement": "Answer received (declined or asked for another time)",
     "follow_up": "Follow-up / feedback request",
     "digest": "Daily digest",
     "custom": "Custom",

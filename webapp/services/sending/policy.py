@@ -16,12 +16,15 @@ The rules, in order, for a batch of messages (a few queries for the whole batch)
    ``frequency_cap``, else the setting); the next one waits until the oldest leaves the window.
 5. Quiet hours (non-transactional) in the recipient's time zone (the candidate's, else the
    organization's): deferred to the first minute after quiet hours end.
+
+Before all of these, an interview reminder whose interview was canceled or declined, or whose
+candidate was never sent the invitation, is suppressed (``reminders.eligibility_refusals``).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Candidate, Message, MessageStatus, Organization, Preference, Suppression
+from webapp.services.reminders import eligibility_refusals
 
 HELD_FOR_DIGEST = "held for digest"
 TRANSACTIONAL_BLOCKING = ("hard_bounce", "complaint", "manual")
@@ -58,6 +62,7 @@ class BatchFacts:
     preferences: dict[tuple[uuid.UUID, str], Preference]
     sent_today: dict[tuple[uuid.UUID, str], tuple[int, datetime | None]]
     timezones: dict[uuid.UUID, str]
+    reminder_refusals: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 def load_facts(messages: list[Message], now: datetime) -> BatchFacts:
@@ -75,7 +80,11 @@ def load_facts(messages: list[Message], now: datetime) -> BatchFacts:
     preferences = {(p.org_id, p.email.lower()): p for p in prefs}
     bulk_emails = {m.to_email for m in messages if not m.is_transactional}
     return BatchFacts(
-        suppressed, preferences, _sent_today(org_ids, bulk_emails, now), _tz(messages)
+        suppressed,
+        preferences,
+        _sent_today(org_ids, bulk_emails, now),
+        _tz(messages),
+        eligibility_refusals(messages),
     )
 
 
@@ -107,6 +116,9 @@ def _tz(messages: list[Message]) -> dict[uuid.UUID, str]:
 def decide(
     message: Message, org: Organization, facts: BatchFacts, now: datetime, default_cap: int
 ) -> Decision:
+    refused = facts.reminder_refusals.get(message.id)
+    if refused:
+        return Decision("suppress", refused)
     key = (message.org_id, message.to_email)
     reason = facts.suppressed.get(key)
     if reason and (not message.is_transactional or reason in TRANSACTIONAL_BLOCKING):

@@ -1,0 +1,49 @@
+"""The page that answers a dead or invalid candidate-facing link (``/i``, ``/u``, ``/p``, ``/t``).
+
+A revoked, expired, tampered or unknown link on a page a candidate opens gets one 404 page in
+the brand of the organization the link names: "This link is no longer valid — contact Acme
+Talent", never the dashboard's error page. Which organization is read from the token alone
+(``tokens.unverified_org_id``), so the answer is the same for every dead token of that
+organization, existing row or not, and nothing is written (REQUIREMENTS C5). A link that names
+no organization gets the same page without a brand.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+
+from webapp.extensions import db
+from webapp.models import Organization
+from webapp.services.tokens import unverified_org_id
+
+PREFIXES = ("/i/", "/u/", "/p/", "/t/")
+PURPOSES = {
+    "interviews.show": "interview",
+    "interviews.answer": "interview",
+    "preferences.unsubscribe_page": "unsubscribe",
+    "preferences.unsubscribe": "unsubscribe",
+    "preferences.manage": "preferences",
+    "tracking.click": "click",
+    "tracking.open_pixel": "open",
+}
+
+
+def is_candidate_link() -> bool:
+    return request.path.startswith(PREFIXES)
+
+
+def invalid_link_page(status: int = 404):
+    purpose = PURPOSES.get(request.endpoint or "", "")
+    token = (request.view_args or {}).get("token", "")
+    org_id = unverified_org_id(purpose, token) if purpose else None
+    org = db.session.get(Organization, org_id) if org_id else None
+    html = render_template(
+        "public/link_invalid.html",
+        org=org,
+        brand=org.brand if org else None,
+        contact=(org.reply_to or org.sender_email) if org else "",
+    )
+    response = current_app.make_response((html, status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

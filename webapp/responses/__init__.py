@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("responses", __name__, url_prefix="/responses")
