@@ -21,6 +21,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 MAX_CELL_CHARS = 131_072  # Python's csv field limit; also far beyond any real cell
 NUL_MARK = "\ufffe"
@@ -78,38 +79,24 @@ def sniff(text: str) -> str:
 
 def records(text: str) -> Iterator[Record]:
     """Every record of ``text``, readable or not, the header first."""
-    lines = [match.group() for match in _LINE.finditer(text)]
-    delimiter, feed, number = sniff(text), _Feed(lines), 0
-    while feed.position < len(lines):
-        start = feed.position
-        reader = csv.reader(feed, delimiter=delimiter, doublequote=True, strict=True)
+    lines = _LINE.findall(text)
+    delimiter, position, number = sniff(text), 0, 0
+    check = cell_problem if NUL_MARK in text else _no_problem
+    while position < len(lines):
+        base = start = position
+        reader = csv.reader(
+            islice(lines, base, None), delimiter=delimiter, doublequote=True, strict=True
+        )
         try:
             for cells in reader:
                 number += 1
-                yield Record(number, cells, cell_problem(cells))
-                start = feed.position
+                yield Record(number, cells, check(cells))
+                start = base + reader.line_num  # the lines it has read so far
             return
         except csv.Error as exc:
             number += 1
-            problem, resume = _classify(str(exc), start, feed.position)
-            yield Record(number, None, problem, "".join(lines[start:resume])[:KEPT_CHARS])
-            feed.position = resume
-
-
-class _Feed:
-    """The file's lines for :func:`csv.reader`, remembering how far it read."""
-
-    def __init__(self, lines: list[str]):
-        self.lines, self.position = lines, 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.position >= len(self.lines):
-            raise StopIteration
-        self.position += 1
-        return self.lines[self.position - 1]
+            problem, position = _classify(str(exc), start, base + reader.line_num)
+            yield Record(number, None, problem, "".join(lines[start:position])[:KEPT_CHARS])
 
 
 def _classify(error: str, start: int, position: int) -> tuple[str, int]:
@@ -130,6 +117,10 @@ def _classify(error: str, start: int, position: int) -> tuple[str, int]:
             position,
         )
     return f"This row cannot be read as CSV ({error})", max(position, start + 1)
+
+
+def _no_problem(cells: list[str]) -> str:
+    return ""
 
 
 def cell_problem(cells: list[str]) -> str:

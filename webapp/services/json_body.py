@@ -42,35 +42,61 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH)
         raise BadJson(too_deep) from None
     except ValueError as exc:
         raise BadJson(f"The body is not valid JSON: {_short(exc)}.") from None
-    depth, where = _walk(value)
-    if depth > max_depth:
+    if _deeper_than(value, max_depth):
         raise BadJson(too_deep)
-    if where is not None:
+    if _ESCAPED_SURROGATE.search(text) and not _is_text(value):
+        where = surrogate_path(value)
         raise BadJson(f"{where or 'The body'} holds a lone UTF-16 surrogate, which is not text.")
     return value
 
 
-def _walk(value: Any) -> tuple[int, str | None]:
-    """How deep ``value`` nests, and where (``a.b.0``) a string or key first holds a lone
-    surrogate (``None`` when none does). Iterative: no recursion on hostile input."""
-    stack, deepest = [("", value, 0)], 0
+# Valid UTF-8 cannot carry a surrogate: only a \uD800-\uDFFF escape can.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests more than ``limit`` levels of arrays and objects (level by
+    level, containers only: strings and numbers cost nothing)."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return bool(level)
+
+
+def _is_text(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def surrogate_path(value: Any) -> str | None:
+    """Where (``a.b.0``) a string or key first holds a lone surrogate; ``None`` when none
+    does. Iterative: no recursion on hostile input."""
+    stack = [("", value)]
     while stack:
-        where, item, depth = stack.pop()
-        deepest = max(deepest, depth)
+        where, item = stack.pop()
         if isinstance(item, str):
             if _SURROGATE.search(item):
-                return deepest, where
+                return where
         elif isinstance(item, dict):
             for key, child in item.items():
                 if _SURROGATE.search(key):
-                    return deepest, f"A key in {where}" if where else "A key"
-                stack.append((f"{where}.{key}" if where else key, child, depth + 1))
+                    return f"A key in {where}" if where else "A key"
+                stack.append((f"{where}.{key}" if where else key, child))
         elif isinstance(item, list):
             stack.extend(
-                (f"{where}.{i}" if where else str(i), child, depth + 1)
-                for i, child in enumerate(item)
+                (f"{where}.{i}" if where else str(i), child) for i, child in enumerate(item)
             )
-    return deepest, None
+    return None
 
 
 def _short(exc: ValueError) -> str:
