@@ -150,7 +150,7 @@ def test_htmx_and_the_scripts_work_under_the_policy(inbox, page, live_server, wo
     preview.get_by_text("Typed under CSP").wait_for()
     # the invitation wizard: htmx steps, and "select all" (a static script, no inline one)
     _visit(page, f"{base}/campaigns/new")
-    page.get_by_label("Platform Engineer").check()
+    page.get_by_label("Platform Engineer", exact=True).check()
     page.get_by_role("button", name="Next: candidates →").click()
     boxes = page.locator("input[name='candidate_id']")
     boxes.first.wait_for()
