@@ -244,6 +244,8 @@ def guard_filter(name: str, func: Callable[..., Any], herald_own: bool) -> Calla
 
 
 def _check_herald_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    if len(args) < 2 and not kwargs and name != "money":
+        return
     values = list(args if name == "money" else args[1:]) + list(kwargs.values())
     if any(isinstance(v, str) and len(v) > FILTER_ARG_MAX for v in values):
         raise RenderLimitError(
