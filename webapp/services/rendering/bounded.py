@@ -178,8 +178,10 @@ def bounded_wordwrap(base: Callable[..., Any]) -> Callable[..., Any]:
             raise RenderLimitError(
                 f"wordwrap takes at most {WORDWRAP_MAX_INPUT:,} characters.", "size"
             )
-        wrapstring = kwargs.get("wrapstring") or (args[2] if len(args) > 2 else None) or "\n"
-        lines = len(text) // max(int(width), 1) + text.count("\n") + 1
+        # do_wordwrap(s, width, break_long_words, wrapstring, break_on_hyphens)
+        wrapstring = kwargs.get("wrapstring") or (args[1] if len(args) > 1 else None) or "\n"
+        # each line holds at least one word or one piece of a word broken at the width
+        lines = len(text.split()) + len(text) // max(int(width), 1) + text.count("\n") + 1
         if len(text) + lines * len(str(wrapstring)) > limits.max_value:
             raise too_big("wordwrap", limits)
         return base(environment, s, width, *args, **kwargs)
@@ -244,6 +246,8 @@ def guard_filter(name: str, func: Callable[..., Any], herald_own: bool) -> Calla
 
 
 def _check_herald_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    if len(args) < 2 and not kwargs and name != "money":
+        return
     values = list(args if name == "money" else args[1:]) + list(kwargs.values())
     if any(isinstance(v, str) and len(v) > FILTER_ARG_MAX for v in values):
         raise RenderLimitError(

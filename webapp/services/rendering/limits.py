@@ -80,13 +80,21 @@ class RenderLimitError(Exception):
 class Budget:
     """What one render may still spend: time, loop items, characters of work."""
 
-    __slots__ = ("deadline", "iterations", "limits", "work")
+    __slots__ = ("deadline", "hooks", "iterations", "limits", "work")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.deadline = time.monotonic() + limits.seconds
         self.iterations = 0
         self.work = 0
+        self.hooks = 0
+
+    def poll(self) -> None:
+        """The deadline, every 16th cheap hook (attribute access, output chunk): each of those
+        is a bounded step, so this costs nothing in precision that matters."""
+        self.hooks += 1
+        if not self.hooks & 0xF:
+            self.check_time()
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -111,7 +119,7 @@ class Budget:
                 "while rendering.",
                 "size",
             )
-        self.check_time()
+        self.poll()
 
     def accept(self, value: Any) -> Any:
         """Check a freshly computed value against every limit, and count it as work."""
@@ -143,6 +151,17 @@ def current_budget() -> Budget:
     """The budget of the render in progress (a fresh one when called outside a render)."""
     budget = _budget.get()
     return budget if budget is not None else Budget(_limits)
+
+
+def count_output(characters: int) -> None:
+    """``Budget.spend`` for output chunks, flattened: it runs for every chunk of every render."""
+    budget = _budget.get()
+    if budget is None:
+        return  # compile-time constant folding: bounded by the source
+    budget.work += characters
+    budget.hooks += 1
+    if budget.work > budget.limits.max_work or not budget.hooks & 0xF:
+        budget.spend(0)
 
 
 @contextmanager

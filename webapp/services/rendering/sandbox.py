@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from webapp.services.rendering import bounded
 from webapp.services.rendering import filters as herald_filters
-from webapp.services.rendering.limits import RenderLimitError, current_budget
+from webapp.services.rendering.limits import RenderLimitError, count_output, current_budget
 
 __all__ = ["HeraldSandbox", "RenderLimitError", "environment", "run_limited"]
 
@@ -159,7 +159,7 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
 
     # hooks called by the generated code
     def herald_output(self, chunk: Any) -> Any:
-        current_budget().spend(len(chunk))
+        count_output(len(chunk))
         return chunk
 
     def herald_concat(self, parts: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -168,13 +168,13 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(attribute, str) and attribute.startswith("_"):
             raise SecurityError(f"Access to {attribute!r} is not allowed in templates.")
-        current_budget().check_time()
+        current_budget().poll()
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(argument, str) and argument.startswith("_"):
             raise SecurityError(f"Access to {argument!r} is not allowed in templates.")
-        current_budget().check_time()
+        current_budget().poll()
         return super().getitem(obj, argument)
 
     def unsafe_undefined(self, obj: Any, attribute: Any) -> Undefined:
@@ -233,9 +233,9 @@ def environment(strict: bool = False, *, html: bool = True) -> HeraldSandbox:
 
 
 def run_limited(chunks: Iterator[str]) -> str:
-    """Join a template's output chunks under the budget of the render in progress."""
-    budget = current_budget()
-    limit = budget.limits.max_output
+    """Join a template's output chunks under the budget of the render in progress (the
+    deadline is checked as each chunk is made, inside the template, so errors have a line)."""
+    limit = current_budget().limits.max_output
     parts: list[str] = []
     total = 0
     for chunk in chunks:
@@ -243,5 +243,4 @@ def run_limited(chunks: Iterator[str]) -> str:
         if total > limit:
             raise RenderLimitError(f"The output passed the size limit ({limit:,} characters).")
         parts.append(chunk)
-        budget.check_time()
     return "".join(parts)
