@@ -226,3 +226,15 @@ def test_run_dev_starts_a_child_again_when_it_dies(cluster, tmp_path):
         supervisor.wait(timeout=20)
         out.close()
     assert supervisor.returncode == 0
+
+
+def test_a_batch_slower_than_its_lease_is_not_taken_back(cluster, smtp_server):
+    cluster.env.update(HERALD_LEASE_SECONDS="2", HERALD_SWEEP_INTERVAL_SECONDS="1")
+    smtp_server.handler.delay = 0.5  # 12 messages in one batch: 6 s against a 2 s lease
+    cluster.start()  # one worker sends the batch, the other runs the sweeper meanwhile
+    bulk = send(cluster, "slow", 12, "updates")
+
+    wait_until(lambda: all_final(12), 60, "the slow batch to finish")
+    counts = delivered(smtp_server)
+    assert {to: counts[to] for to in bulk} == dict.fromkeys(bulk, 1)
+    assert statuses() == {"sent": 12}  # the sweeper never called a live worker's rows lost

@@ -77,6 +77,16 @@ def release(ids: list[uuid.UUID], now: datetime) -> None:
         )
 
 
+def renew_lease(ids: list[uuid.UUID], lease_seconds: int, now: datetime) -> None:
+    if ids:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+
+
 def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
     """Lock and move due scheduled/deferred rows to ``queued``; returns (id, transactional)."""
     lockable = (

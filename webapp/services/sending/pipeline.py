@@ -65,6 +65,7 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
     orgs = _orgs({m.org_id for m in messages})
     facts = policy.load_facts(messages, now)
     recorder = Recorder(settings, conn)
+    recorder.hold(claimed)
     work = []
     for org_id, group in groupby(messages, key=lambda m: m.org_id):
         relays = org_relays(org_id, settings)
@@ -101,6 +102,7 @@ def _prepare(messages, org: Organization, facts, settings: Settings, recorder: R
     dkim_key = _dkim_key(org)
     ready = []
     for message in messages:
+        recorder.keep_lease()  # renders may take a while (each has HERALD_RENDER_TIMEOUT_MS)
         item = _outgoing(message)
         decision = policy.decide(message, org, facts, now, settings.frequency_cap)
         if decision.action != "send":

@@ -67,6 +67,8 @@ class Recorder:
         self.bounces: list[Outgoing] = []
         self.counts: dict[str, int] = {}
         self.done: set[uuid.UUID] = set()  # ids with an outcome recorded
+        self.held: set[uuid.UUID] = set()
+        self.lease_renew_at = 0.0
         self.flushed_at = time.monotonic()
 
     def _count(self, status: str) -> None:
@@ -213,10 +215,29 @@ class Recorder:
         overdue = time.monotonic() - self.flushed_at > FLUSH_SECONDS
         return len(self.updates) >= FLUSH_EVERY or overdue
 
+    def hold(self, ids: list[uuid.UUID]) -> None:
+        """The claimed rows of this batch: their lease is renewed while the batch runs."""
+        self.held = set(ids)
+        self.lease_renew_at = time.monotonic() + self.settings.lease_seconds / 2
+
+    def keep_lease(self, commit: bool = True) -> None:
+        """A long batch (slow renders, a slow server) keeps its rows: the sweeper must not
+        take back what a live worker is still sending. Renews at half the lease."""
+        if not self.held or time.monotonic() < self.lease_renew_at:
+            return
+        from webapp.services.sending.claiming import renew_lease
+
+        renew_lease(list(self.held - self.done), self.settings.lease_seconds, utcnow())
+        self.lease_renew_at = time.monotonic() + self.settings.lease_seconds / 2
+        if commit:
+            db.session.commit()
+
     def flush(self) -> None:
-        """Write everything recorded so far and commit."""
+        """Write everything recorded so far (and renew the lease when due), then commit."""
         self.flushed_at = time.monotonic()
+        self.keep_lease(commit=False)
         if not self.updates:
+            db.session.commit()
             return
         _bulk_update(self.updates)
         if self.attempts:
