@@ -36,9 +36,15 @@ def open_pixel_url(org_id: uuid.UUID, message_id: uuid.UUID) -> str:
     return public_url(f"/t/o/{make_token('open', _ids(org_id, message_id))}")
 
 
-def click_url(org_id: uuid.UUID, message_id: uuid.UUID, link_index: int) -> str:
-    token = make_token("click", [*_ids(org_id, message_id), link_index])
-    return public_url(f"/t/c/{token}")
+def click_url(
+    org_id: uuid.UUID, message_id: uuid.UUID, link_index: int, url: str | None = None
+) -> str:
+    """The tracked link; with ``url`` the token carries it (signed), so the redirect needs
+    no database read. Only rendering mints these, for links of the message it renders."""
+    payload: list = [*_ids(org_id, message_id), link_index]
+    if url is not None:
+        payload.append(url)
+    return public_url(f"/t/c/{make_token('click', payload)}")
 
 
 def interview_url(org_id: uuid.UUID, entry_id: uuid.UUID, nonce: int) -> str:
