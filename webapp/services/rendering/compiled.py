@@ -23,7 +23,12 @@ from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
-from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
+from webapp.services.rendering.text import (
+    html_to_text,
+    text_relevant,
+    tidy_derived,
+    tidy_text,
+)
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -41,6 +46,7 @@ class CompiledTemplate:
     html: dict[bool, Template] = field(default_factory=dict)  # fast path: Jinja over HTML
     mjml: dict[bool, Template] = field(default_factory=dict)  # slow path: Jinja over MJML
     text: dict[bool, Template] = field(default_factory=dict)
+    derived_text: bool = False  # the text template was made from the compiled HTML
 
     @property
     def fast(self) -> bool:
@@ -71,14 +77,20 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _build(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+def compile_reference(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+    """A fresh compilation without the fast path (Jinja, then MJML, for every recipient):
+    what the cached fast path must reproduce exactly."""
+    return _build(source, brand, fast=False)
+
+
+def _build(source: TemplateSource, brand: BrandData, *, fast: bool = True) -> CompiledTemplate:
     body = source.body_mjml
     document = mjml_step.apply_layout(body, brand).replace("%%PREHEADER%%", "{{ preheader }}")
     offset = 0 if mjml_step.is_document(body) else mjml_step.layout_offset()
     compiled = CompiledTemplate(source=source, document=document, line_offset=offset)
     for strict in (False, True):
         _compile_parts(compiled, strict)
-    if compiled.errors:
+    if compiled.errors or not fast:
         return compiled
     _try_fast_path(compiled)
     return compiled
@@ -109,17 +121,21 @@ def _compile_parts(compiled: CompiledTemplate, strict: bool) -> None:
 
 
 def _try_fast_path(compiled: CompiledTemplate) -> None:
+    document = mjml_step.fast_path_document(compiled.document)
+    if document is None:
+        return  # MJML's output depends on what the Jinja tags produce
     try:
-        html = mjml_step.compile_mjml(compiled.document)
+        html = mjml_step.compile_mjml(document)
     except mjml_step.MjmlError:
         return  # may only compile once the placeholders are filled: slow path reports it
-    if not mjml_step.tokens_survive(compiled.document, html):
+    if not mjml_step.tokens_survive(document, html):
         return
     text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
     derive_text = bool(text_source) and mjml_step.tokens_survive(text_relevant(html), text_source)
     for strict in (False, True):
         compiled.html[strict] = environment(strict, html=True).from_string(html)
         if derive_text:
+            compiled.derived_text = True
             compiled.text.setdefault(
                 strict, environment(strict, html=False).from_string(text_source)
             )
@@ -182,8 +198,8 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
         return
     result.html = html
     if strict in compiled.text:
-        text = _run(compiled.text[strict], data, result, "text", 0)
-        result.text = tidy_text(text or "")
+        text = _run(compiled.text[strict], data, result, "text", 0) or ""
+        result.text = tidy_derived(text) if compiled.derived_text else tidy_text(text)
     else:
         result.text = html_to_text(result.html)
 
