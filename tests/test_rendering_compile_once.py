@@ -66,7 +66,13 @@ def contexts() -> list[dict]:
         "items": [],
         "wide": False,
     }
-    return [base, bare]
+    odd = {
+        **base,
+        "candidate": {"first_name": "  Ann\nMarie ", "full_name": "- Ann *Marie*"},
+        "job": {"title": "C:\\jobs\\[lead]", "location": "1. Lyon", "department": "+33"},
+        "items": [{"title": "<b>bold</b> & co"}, {"title": "  "}],
+    }
+    return [base, bare, odd]
 
 
 AWKWARD = {

@@ -4,8 +4,9 @@
 layout, compiles the Jinja parts, and tries the fast path: MJML → HTML once with the Jinja tags
 still in it. When every tag survives MJML unchanged and in order, the HTML itself becomes the
 Jinja template, and the text part is derived from it once (html2text keeps the tags too).
-Otherwise (a tag inside an attribute MJML rewrites, a loop around sections…) Jinja runs over
-the MJML for each recipient and MJML runs after it: slower, same result.
+Otherwise (a tag inside an attribute MJML reads, a loop around sections…) Jinja runs over the
+MJML for each recipient and MJML compiles each distinct *structure* once (``structures.py``).
+Both give exactly what a full render gives (``compile_reference``; a test compares them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.context import plain_context
 from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.links import rewrite_links
-from webapp.services.rendering.sandbox import environment, run_limited
+from webapp.services.rendering.sandbox import RenderLimitError, environment, run_limited
+from webapp.services.rendering.structures import Structures, fill_text, marking_environment
 from webapp.services.rendering.text import (
     html_to_text,
     text_relevant,
@@ -47,6 +49,8 @@ class CompiledTemplate:
     mjml: dict[bool, Template] = field(default_factory=dict)  # slow path: Jinja over MJML
     text: dict[bool, Template] = field(default_factory=dict)
     derived_text: bool = False  # the text template was made from the compiled HTML
+    structures: Structures | None = None  # slow path: compiled once per structure
+    by_structure: bool = True  # False: the reference, a full render for every recipient
 
     @property
     def fast(self) -> bool:
@@ -80,7 +84,9 @@ def clear_cache() -> None:
 def compile_reference(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
     """A fresh compilation without the fast path (Jinja, then MJML, for every recipient):
     what the cached fast path must reproduce exactly."""
-    return _build(source, brand, fast=False)
+    compiled = _build(source, brand, fast=False)
+    compiled.by_structure = False
+    return compiled
 
 
 def _build(source: TemplateSource, brand: BrandData, *, fast: bool = True) -> CompiledTemplate:
@@ -136,9 +142,8 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
         compiled.html[strict] = environment(strict, html=True).from_string(html)
         if derive_text:
             compiled.derived_text = True
-            compiled.text.setdefault(
-                strict, environment(strict, html=False).from_string(text_source)
-            )
+            env = environment(True, html=False) if strict else marking_environment(html=False)
+            compiled.text.setdefault(strict, env.from_string(text_source))
 
 
 LinkRewriter = Callable[[str, int], str]
@@ -191,17 +196,53 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     # line numbers; sending uses the precompiled HTML when there is one.
     if compiled.fast and not strict:
         html = _run(compiled.html[strict], data, result, "html", 0)
+    elif not strict and compiled.by_structure:
+        _fill_structure(compiled, data, result)
+        return
     else:
         html = _run(compiled.mjml[strict], data, result, "body", compiled.line_offset)
         html = _compile_filled(html, result) if html is not None else None
     if html is None or result.errors:
         return
     result.html = html
-    if strict in compiled.text:
+    if compiled.derived_text and not strict:
+        text = fill_text(compiled.text[strict], data, _runner(result, "text", 0))
+        result.text = tidy_derived(text) if text is not None else html_to_text(result.html)
+    elif strict in compiled.text:
         text = _run(compiled.text[strict], data, result, "text", 0) or ""
         result.text = tidy_derived(text) if compiled.derived_text else tidy_text(text)
     else:
         result.text = html_to_text(result.html)
+
+
+def _runner(result: RenderResult, part: str, offset: int):
+    def run(template: Template, values: dict[str, Any]) -> str | None:
+        return _run(template, values, result, part, offset)
+
+    return run
+
+
+def _fill_structure(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult):
+    """Sending a template MJML cannot compile once: once per structure instead."""
+    if compiled.structures is None:
+        compiled.structures = Structures(compiled.document)
+    own_text = False in compiled.text
+
+    try:
+        run = _runner(result, "body", compiled.line_offset)
+        filled = compiled.structures.fill(data, run, text=not own_text)
+    except mjml_step.MjmlError as exc:
+        result.errors.append(mjml_step.mjml_error(exc, ""))
+        return
+    except RenderLimitError as exc:
+        result.errors.append(error_from_exception(exc, compiled.line_offset, "body"))
+        return
+    if filled is None or result.errors:
+        return
+    result.html, result.text = filled
+    if own_text:
+        text = _run(compiled.text[False], data, result, "text", 0) or ""
+        result.text = tidy_text(text)
 
 
 def _compile_filled(document: str, result: RenderResult) -> str | None:

@@ -147,6 +147,8 @@ def fast_path_document(document: str) -> str | None:
         name = name.lower()
         if stack and stack[-1] in ENDING and not (closing and name == stack[-1]):
             continue  # inside copied content
+        if closing and name == "mj-title" and JINJA_TOKEN.search(document[position : tag.start()]):
+            return None  # MJML also writes the title, re-escaped, into an attribute
         between = document[position : tag.start()]
         if (between := _structural(between, stack[-1] if stack else "")) is None:
             return None
