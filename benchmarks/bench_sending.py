@@ -53,9 +53,10 @@ def run() -> list[dict]:
     from webapp import create_app
 
     ensure_database(DATABASE_URL)
-    with Stack(DATABASE_URL, REDIS_URL) as stack:
-        app = create_app(stack.overrides())
-        _reset(app)
+    stack = Stack(DATABASE_URL, REDIS_URL)
+    app = create_app(stack.overrides())
+    _reset(app)  # before the scheduler starts: its jobs expect the tables
+    with stack:
         plain = _setup_campaign(app, "plain", dkim=False)
         signed = _setup_campaign(app, "dkim", dkim=True)
         key = _api_key(app, plain["org_id"])
@@ -66,7 +67,7 @@ def run() -> list[dict]:
             "transactional": _transactional(stack, app, key),
             "floor": _floor(stack, app, _floor_org(app)),
         }
-        _reset(app)
+    _reset(app)
     return _rows(results)
 
 
