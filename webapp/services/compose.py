@@ -180,8 +180,10 @@ def _compose_raw(message: Message) -> ComposedEmail:
 
 
 def _click_rewriter(message: Message, org: Organization):
+    click_url = public_links.click_urls(org.id, message.id)
+
     def rewrite(url: str, index: int) -> str:
-        return public_links.click_url(org.id, message.id, index, url)
+        return click_url(index, url)
 
     return rewrite
 

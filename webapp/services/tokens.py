@@ -70,7 +70,11 @@ class Codec:
         return _b64(copy.digest())
 
     def dumps(self, payload: Any, now: float | None = None) -> str:
-        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        return self.sign_json(json.dumps(payload, separators=(",", ":"), ensure_ascii=False), now)
+
+    def sign_json(self, payload_json: str, now: float | None = None) -> str:
+        """``dumps`` for a payload already written as compact JSON."""
+        raw = payload_json.encode()
         body = _b64(raw)
         if len(raw) > 200:  # ids compress badly, and zlib costs ~30 µs to set up
             packed = zlib.compress(raw)
