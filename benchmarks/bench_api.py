@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import at_least, at_most, row
+from benchmarks.common import at_least, at_most, ensure_database, row
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get(
@@ -48,20 +48,6 @@ request = function()
   return wrk.format(nil, "/api/v1/messages", nil, body)
 end
 """
-
-
-def _ensure_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin = create_engine(
-        DB_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _seed(instance: Path) -> str:
@@ -212,7 +198,7 @@ def _measure(base: str, script: Path, raw_key: str) -> dict[str, float]:
 def run() -> list[dict]:
     if shutil.which("wrk") is None:
         return [row("api POST /messages (wrk missing)", None, "", "", False)]
-    _ensure_database()
+    ensure_database(DB_URL)
     instance = Path(tempfile.mkdtemp(prefix="herald-bench-api-"))
     raw_key = _seed(instance)
     script = instance / "post.lua"

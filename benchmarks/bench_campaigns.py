@@ -22,7 +22,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from benchmarks.common import at_least, at_most, row
+from benchmarks.common import at_least, at_most, ensure_database, row
 
 DATABASE_URL = os.environ.get(
     "BENCH_CAMPAIGNS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/herald_bench_campaigns"
@@ -30,16 +30,6 @@ DATABASE_URL = os.environ.get(
 REDIS_URL = os.environ.get("BENCH_CAMPAIGNS_REDIS_URL", "redis://127.0.0.1:6379/9")
 COUNT = int(os.environ.get("BENCH_CAMPAIGNS_COUNT", "100000"))
 TICKS = 50
-
-
-def _ensure_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _app():
@@ -132,7 +122,7 @@ def _time_import() -> float:
 
 
 def run() -> list[dict]:
-    _ensure_database()
+    ensure_database(DATABASE_URL)
     app = _app()
     with app.app_context():
         _reset_schema()

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import at_least, at_most, row
+from benchmarks.common import at_least, at_most, ensure_database, row
 
 DB_URL = os.environ.get(
     "BENCH_RENDERING_DATABASE_URL", "postgresql://postgres@127.0.0.1/herald_bench_rendering"
@@ -96,7 +96,7 @@ def bench_compose() -> list[dict]:
     from webapp.models import Base, Message
     from webapp.services.compose import compose_message
 
-    _ensure_database()
+    ensure_database(DB_URL)
     engine = create_engine(DB_URL.replace("postgresql://", "postgresql+psycopg://"))
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -129,20 +129,6 @@ def bench_compose() -> list[dict]:
         row("compose_message invitation, median per recipient", round(statistics.median(samples), 3), "ms"),
         row("compose_message invitation, messages/s on one core", round(count / elapsed), "msg/s"),
     ]  # fmt: skip
-
-
-def _ensure_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin = create_engine(
-        DB_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def run() -> list[dict]:

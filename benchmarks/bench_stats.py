@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from benchmarks.common import at_most, row
+from benchmarks.common import at_most, ensure_database, row
 
 DB_URL = os.environ.get(
     "BENCH_STATS_DATABASE_URL", "postgresql://postgres@127.0.0.1/herald_bench_stats"
@@ -48,18 +48,6 @@ DOMAINS = (
 
 def _engine(url: str):
     return create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-
-
-def _ensure_database() -> None:
-    name = DB_URL.rsplit("/", 1)[1]
-    admin = create_engine(
-        DB_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _schema_hash(engine) -> str:
@@ -295,7 +283,7 @@ def _first_campaign(app) -> str:
 
 
 def run() -> list[dict]:
-    _ensure_database()
+    ensure_database(DB_URL)
     engine = _engine(DB_URL)
     app = _app()
     marker = _schema_hash(engine)

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import at_least, at_most, row
+from benchmarks.common import at_least, at_most, ensure_database, row
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get(
@@ -64,21 +64,6 @@ def serve():
         return target.wsgi_app(environ, start_response)
 
     return dispatch
-
-
-def _ensure_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin = create_engine(
-        DB_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _seed(app) -> tuple[str, str, list]:
@@ -230,7 +215,7 @@ def _drain(messages: list) -> list[dict]:
 
 
 def run() -> list[dict]:
-    _ensure_database()
+    ensure_database(DB_URL)
     from webapp import create_app
 
     app = create_app(overrides())

@@ -14,3 +14,9 @@ def test_readme_starts_with_run_and_test():
     first_block = README.split("```sh", 1)[1].split("```", 1)[0]
     assert "make run" in first_block
     assert "make test" in first_block
+
+
+def test_the_production_web_command_is_the_one_the_benchmarks_measure():
+    from benchmarks.stack import README_COMMAND
+
+    assert f"`{README_COMMAND}`" in README

@@ -168,28 +168,12 @@ def send_message(body: dict[str, Any]):
 )
 def send_bulk(body: dict[str, Any]):
     def action(_key: str | None) -> tuple[dict, int]:
-        results = [_bulk_item(index, item) for index, item in enumerate(body["messages"])]
+        specs = [schema_errors(SEND_CHECK, item, SEND_MESSAGE) or item for item in body["messages"]]
+        results = message_service.send_many(g.org_id, specs)
         accepted = sum(1 for result in results if result["status"] == "accepted")
         return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}, 200
 
     return run(action, body)
-
-
-def _bulk_item(index: int, item: dict) -> dict[str, Any]:
-    errors = schema_errors(SEND_CHECK, item, SEND_MESSAGE)
-    if not errors:
-        try:
-            message = message_service.send_message(g.org_id, item)
-        except FieldErrors as exc:
-            errors = exc.errors
-        else:
-            return {
-                "index": index,
-                "status": "accepted",
-                "id": str(message.id),
-                "message_status": message.status,
-            }
-    return {"index": index, "status": "rejected", "errors": errors}
 
 
 @endpoint(

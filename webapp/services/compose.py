@@ -180,8 +180,10 @@ def _compose_raw(message: Message) -> ComposedEmail:
 
 
 def _click_rewriter(message: Message, org: Organization):
+    click_url = public_links.click_urls(org.id, message.id)
+
     def rewrite(url: str, index: int) -> str:
-        return public_links.click_url(org.id, message.id, index)
+        return click_url(index, url)
 
     return rewrite
 
@@ -193,7 +195,7 @@ def _track(email: ComposedEmail, message: Message, org: Organization) -> None:
         email.html, email.links = rewrite_links(email.html, _click_rewriter(message, org))
     extra = ""
     if org.click_tracking:
-        honeypot = public_links.click_url(org.id, message.id, len(email.links))
+        honeypot = public_links.click_url(org.id, message.id, len(email.links), HONEYPOT)
         email.links.append(HONEYPOT)
         extra += (
             f'<a href="{honeypot}" aria-hidden="true" tabindex="-1" '

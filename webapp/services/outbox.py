@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from webapp.after_commit import after_commit
@@ -73,6 +73,37 @@ def create_message(
     return message
 
 
+def create_messages(org_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[tuple[uuid.UUID, str]]:
+    """Many outbox rows in one INSERT (a bulk API request): each row holds
+    ``create_message``'s keyword arguments. Returns (id, status) per row, in order."""
+    from webapp.models import new_id
+
+    now = utcnow()
+    values, created = [], []
+    for row in rows:
+        send_after = row.get("send_after")
+        due_now = send_after is None or send_after <= now
+        status = MessageStatus.QUEUED.value if due_now else MessageStatus.SCHEDULED.value
+        message_id = new_id()
+        values.append({column: None for column in _BULK_COLUMNS} | {
+            **row,
+            "id": message_id, "org_id": org_id, "created_at": now,
+            "to_email": row["to_email"].strip().lower(), "context": row.get("context") or {},
+            "send_after": send_after or now, "status": status,
+            "queued_at": now if due_now else None,
+        })  # fmt: skip
+        created.append((message_id, status))
+        if due_now:
+            _enqueue_after_commit(message_id, row.get("is_transactional", True))
+    for start in range(0, len(values), 1000):
+        db.session.execute(insert(Message), values[start : start + 1000])
+    return created
+
+
+_BULK_COLUMNS = (
+    "template_id", "template_version_id", "raw_subject", "raw_html", "raw_text",
+    "candidate_id", "campaign_id", "shortlist_entry_id", "idempotency_key",
+)  # fmt: skip
 _PENDING_KEY = "herald.outbox.pending"
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Message
 from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
-from webapp.services.outbox import create_message
+from webapp.services.outbox import create_message, create_messages
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
 
@@ -24,6 +25,79 @@ def send_message(
     org_id: uuid.UUID, spec: dict[str, Any], *, idempotency_key: str | None = None
 ) -> Message:
     """Validate ``spec`` (an API send request) and create the outbox row."""
+    fields = message_fields(org_id, spec, resolve_content, _candidate_id)
+    return create_message(org_id, idempotency_key=idempotency_key, **fields)
+
+
+def send_many(org_id: uuid.UUID, specs: list[dict[str, Any] | list]) -> list[dict[str, Any]]:
+    """A bulk request: each spec validated alone (a list is a spec's schema errors), the
+    valid ones written in one INSERT. One template lookup per distinct template and one
+    candidate query for the whole request. Returns one result per spec, in order."""
+    contents = _Memo(lambda key: resolve_content(org_id, dict([key])))
+    known = _known_candidates(org_id, [s for s in specs if isinstance(s, dict)])
+
+    def content_of(_org_id: uuid.UUID, spec: dict[str, Any]) -> dict[str, Any]:
+        ways = [name for name in ("template_id", "template_type", "subject") if spec.get(name)]
+        if ways not in (["template_id"], ["template_type"]):
+            return resolve_content(org_id, spec)  # raw content, or the error for the mix-up
+        return dict(contents.get((ways[0], str(spec[ways[0]]))))
+
+    def candidate_of(_org_id: uuid.UUID, spec: dict[str, Any]) -> uuid.UUID | None:
+        if not spec.get("candidate_id"):
+            return None
+        candidate_id = parse_uuid(spec["candidate_id"])
+        if candidate_id not in known:
+            raise field_error("candidate_id", "no such candidate in this organization")
+        return candidate_id
+
+    results: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for index, spec in enumerate(specs):
+        try:
+            if isinstance(spec, list):
+                raise FieldErrors(spec)
+            rows.append(message_fields(org_id, spec, content_of, candidate_of))
+        except FieldErrors as exc:
+            results.append({"index": index, "status": "rejected", "errors": exc.errors})
+            continue
+        results.append({"index": index, "status": "accepted"})
+    created = iter(create_messages(org_id, rows))
+    for result in results:
+        if result["status"] == "accepted":
+            message_id, status = next(created)
+            result.update(id=str(message_id), message_status=status)
+    return results
+
+
+class _Memo:
+    """Each key's value (or the ``FieldErrors`` it raised), computed once."""
+
+    def __init__(self, compute) -> None:
+        self.compute, self.values = compute, {}
+
+    def get(self, key):
+        if key not in self.values:
+            try:
+                self.values[key] = self.compute(key)
+            except FieldErrors as exc:
+                self.values[key] = exc
+        value = self.values[key]
+        if isinstance(value, FieldErrors):
+            raise FieldErrors(value.errors)
+        return value
+
+
+def _known_candidates(org_id: uuid.UUID, specs: list[dict[str, Any]]) -> set[uuid.UUID]:
+    wanted = {parse_uuid(s["candidate_id"]) for s in specs if s.get("candidate_id")}
+    wanted.discard(None)
+    if not wanted:
+        return set()
+    statement = scoped(select(Candidate.id), org_id).where(Candidate.id.in_(wanted))
+    return set(db.session.scalars(statement))
+
+
+def message_fields(org_id: uuid.UUID, spec: dict[str, Any], content_of, candidate_of):
+    """``create_message`` arguments for a send request, or ``FieldErrors``."""
     errors: list[dict[str, str]] = []
     to_email = _collect(errors, clean_email, spec["to"], "to")
     send_at = (
@@ -31,24 +105,22 @@ def send_message(
         if spec.get("send_at")
         else None
     )
-    content = _collect(errors, resolve_content, org_id, spec)
-    candidate_id = _collect(errors, _candidate_id, org_id, spec)
+    content = _collect(errors, content_of, org_id, spec)
+    candidate_id = _collect(errors, candidate_of, org_id, spec)
     if errors:
         raise FieldErrors(errors)
     category = spec.get("category") or content.pop("default_category")
     content.pop("default_category", None)
-    return create_message(
-        org_id,
-        to_email=to_email,
-        to_name=spec.get("to_name", ""),
-        context=spec.get("context") or {},
-        category=category,
-        is_transactional=category == "transactional",
-        send_after=send_at,
-        candidate_id=candidate_id,
-        idempotency_key=idempotency_key,
+    return {
+        "to_email": to_email,
+        "to_name": spec.get("to_name", ""),
+        "context": spec.get("context") or {},
+        "category": category,
+        "is_transactional": category == "transactional",
+        "send_after": send_at,
+        "candidate_id": candidate_id,
         **content,
-    )
+    }
 
 
 def _collect(errors: list, fn, *args):

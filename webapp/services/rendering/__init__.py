@@ -6,7 +6,8 @@ and derives the text part. Errors come back in ``RenderResult.errors``; nothing 
 
 Work that does not depend on the recipient happens once per (template revision, brand
 revision) and is cached (see ``compiled.py``): when every Jinja tag of the source survives MJML
-compilation unchanged, MJML runs once and only Jinja runs per recipient.
+compilation unchanged and MJML's output does not depend on it, MJML runs once and only Jinja
+runs per recipient; otherwise MJML runs once per structure (``structures.py``).
 """
 
 from __future__ import annotations

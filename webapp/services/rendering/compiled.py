@@ -4,8 +4,9 @@
 layout, compiles the Jinja parts, and tries the fast path: MJML → HTML once with the Jinja tags
 still in it. When every tag survives MJML unchanged and in order, the HTML itself becomes the
 Jinja template, and the text part is derived from it once (html2text keeps the tags too).
-Otherwise (a tag inside an attribute MJML rewrites, a loop around sections…) Jinja runs over
-the MJML for each recipient and MJML runs after it: slower, same result.
+Otherwise (a tag inside an attribute MJML reads, a loop around sections…) Jinja runs over the
+MJML for each recipient and MJML compiles each distinct *structure* once (``structures.py``).
+Both give exactly what a full render gives (``compile_reference``; a test compares them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.limits import RenderLimitError, current_budget, render_budget
 from webapp.services.rendering.links import bad_links, link_problem, rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
-from webapp.services.rendering.text import html_to_text, text_relevant, tidy_text
+from webapp.services.rendering.structures import Structures, fill_text, marking_environment
+from webapp.services.rendering.text import html_to_text, text_relevant, tidy_derived, tidy_text
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -50,6 +52,9 @@ class CompiledTemplate:
     flavours: set[bool] = field(default_factory=set)
     fast_tried: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    derived_text: bool = False  # the text template was made from the compiled HTML
+    structures: Structures | None = None  # slow path: compiled once per structure
+    by_structure: bool = True  # False: the reference, a full render for every recipient
 
     @property
     def fast(self) -> bool:
@@ -102,6 +107,15 @@ def size_problems(source: TemplateSource) -> list[RenderError]:
             message = f"One {{{{ }}}} or {{% %}} tag is {longest:,} characters long; at most "
             return [RenderError(None, f"{message}{MAX_TAG_CHARS:,}.", "size")]
     return []
+
+
+def compile_reference(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
+    """A fresh compilation without the fast path (Jinja, then MJML, for every recipient):
+    what the cached fast path must reproduce exactly."""
+    compiled = _build(source, brand)
+    compiled.fast_tried = True  # never take the fast path
+    compiled.by_structure = False
+    return compiled
 
 
 def _build(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
@@ -166,11 +180,14 @@ def _compile_parts(compiled: CompiledTemplate, strict: bool, *, record: bool, bo
 
 def _try_fast_path(compiled: CompiledTemplate) -> None:
     """Sending only (the lenient flavour): strict renders take the slow path anyway."""
+    document = mjml_step.fast_path_document(compiled.document)
+    if document is None:
+        return  # MJML's output depends on what the Jinja tags produce
     try:
-        html = mjml_step.compile_mjml(compiled.document)
+        html = mjml_step.compile_mjml(document)
     except mjml_step.MjmlError:
         return  # may only compile once the placeholders are filled: slow path reports it
-    if not mjml_step.tokens_survive(compiled.document, html):
+    if not mjml_step.tokens_survive(document, html):
         return
     try:
         text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
@@ -180,7 +197,10 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
     try:
         compiled.html[False] = environment(False, html=True).from_string(html)
         if derive_text:
-            compiled.text.setdefault(False, environment(False, html=False).from_string(text_source))
+            compiled.derived_text = True
+            compiled.text.setdefault(
+                False, marking_environment(html=False).from_string(text_source)
+            )
     except (TemplateSyntaxError, RecursionError):
         compiled.html.clear()  # the slow path compiles the MJML and reports what is wrong
         compiled.text.pop(False, None)
@@ -238,6 +258,9 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     # line numbers; sending uses the precompiled HTML when there is one.
     if compiled.fast and not strict:
         html = _run(compiled.html[strict], data, result, "html", 0)
+    elif not strict and compiled.by_structure:
+        _fill_structure(compiled, data, result)
+        return
     else:
         template = slow_path_template(compiled, strict)
         if template is None:
@@ -250,11 +273,43 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     if html is None or result.errors:
         return
     result.html = html
-    if strict in compiled.text:
-        text = _run(compiled.text[strict], data, result, "text", 0)
-        result.text = tidy_text(text or "")
+    if compiled.derived_text and not strict:
+        text = fill_text(compiled.text[strict], data, _runner(result, "text", 0))
+        result.text = tidy_derived(text) if text is not None else _derive_text(result)
+    elif strict in compiled.text:
+        text = _run(compiled.text[strict], data, result, "text", 0) or ""
+        result.text = tidy_derived(text) if compiled.derived_text else tidy_text(text)
     else:
         result.text = _derive_text(result)
+
+
+def _runner(result: RenderResult, part: str, offset: int):
+    def run(template: Template, values: dict[str, Any]) -> str | None:
+        return _run(template, values, result, part, offset)
+
+    return run
+
+
+def _fill_structure(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult):
+    """Sending a template MJML cannot compile once: once per structure instead."""
+    if compiled.structures is None:
+        compiled.structures = Structures(compiled.document)
+    own_text = False in compiled.text
+    try:
+        run = _runner(result, "body", compiled.line_offset)
+        filled = compiled.structures.fill(data, run, text=not own_text)
+    except mjml_step.MjmlError as exc:
+        result.errors.append(mjml_step.mjml_error(exc, ""))
+        return
+    except RenderLimitError as exc:
+        result.errors.append(error_from_exception(exc, compiled.line_offset, "body"))
+        return
+    if filled is None or result.errors:
+        return
+    result.html, result.text = filled
+    if own_text:
+        text = _run(compiled.text[False], data, result, "text", 0) or ""
+        result.text = tidy_text(text)
 
 
 def _check_rendered_links(document: str, result: RenderResult) -> None:

@@ -158,3 +158,69 @@ def _line_of_message(message: str, body: str) -> int | None:
         return None
     position = int(match.group(1))
     return body[:position].count("\n") + 1 if position <= len(body) else None
+
+
+MJ_TAG = re.compile(r"<(/?)(mj-[a-z-]+)\b((?:\"[^\"]*\"|'[^']*'|[^'\">])*?)(/?)>", re.IGNORECASE)
+STATEMENT = re.compile(r"\s*(\{%.*?%\}|\{#.*?#\})\s*", re.DOTALL)
+# Tags that print nothing and open no block: harmless anywhere in the structure.
+SILENT = re.compile(r"^\{#.*#\}$|^\{%-?\s*set\s+[^%]*?=[^%]*%\}$", re.DOTALL)
+# Elements whose content MJML copies as it is (HTML, text, CSS): Jinja there is only text.
+ENDING = frozenset({
+    "mj-text", "mj-button", "mj-raw", "mj-table", "mj-title", "mj-preview", "mj-style",
+    "mj-navbar-link", "mj-accordion-title", "mj-accordion-text", "mj-social-element",
+})  # fmt: skip
+PASSED_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "rel", "name"})
+ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*')""")
+# Parents whose children are plain table rows: a block around some of them changes no layout.
+ROWS = frozenset({"mj-column", "mj-hero"})
+
+
+def fast_path_document(document: str) -> str | None:
+    """The document to compile once with its Jinja tags, or ``None`` when MJML's output would
+    depend on what the tags produce: a block (``{% if %}``, ``{% for %}``) around sections or
+    columns (MJML sizes columns and writes Outlook's table rows from how many there are), or
+    a placeholder in an attribute MJML reads (padding, width, colours). Around elements of a
+    column, a block's own line breaks are dropped: MJML drops the whitespace between
+    elements, and the fast path must give the same bytes."""
+    stack: list[str] = []
+    pieces: list[str] = []
+    position = 0
+    for tag in MJ_TAG.finditer(document):
+        closing, name, attributes, self_closing = tag.groups()
+        name = name.lower()
+        if stack and stack[-1] in ENDING and not (closing and name == stack[-1]):
+            continue  # inside copied content
+        if closing and name == "mj-title" and jinja_tokens(document[position : tag.start()]):
+            return None  # MJML also writes the title, re-escaped, into an attribute
+        between = document[position : tag.start()]
+        if (between := _structural(between, stack[-1] if stack else "")) is None:
+            return None
+        if not _attributes_pass(attributes):
+            return None
+        pieces += [between, tag.group(0)]
+        position = tag.end()
+        if closing:
+            if stack and stack[-1] == name:
+                stack.pop()
+        elif not self_closing:
+            stack.append(name)
+    rest = _structural(document[position:], "")
+    return None if rest is None else "".join([*pieces, rest])
+
+
+def _structural(text: str, parent: str) -> str | None:
+    if parent in ENDING:
+        return text
+    tags = [match.group(1) for match in STATEMENT.finditer(text)]
+    if not tags:
+        return text
+    if parent not in ROWS and not all(SILENT.match(tag) for tag in tags):
+        return None
+    return STATEMENT.sub(lambda match: match.group(1), text)
+
+
+def _attributes_pass(attributes: str) -> bool:
+    for name, value in ATTRIBUTE.findall(attributes):
+        if jinja_tokens(value) and name.lower() not in PASSED_ATTRIBUTES:
+            return False
+    return "{%" not in ATTRIBUTE.sub("", attributes) and "{{" not in ATTRIBUTE.sub("", attributes)

@@ -16,9 +16,19 @@ COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 BLANK_LINES = re.compile(r"\n{3,}")
 
 
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def _keep_tags(comment: re.Match[str]) -> str:
+    # MJML puts what sits between two sections (an ``{% if %}`` around one) inside Outlook's
+    # conditional comments: the text template needs those tags, or its blocks come apart.
+    return " ".join(JINJA_TAG.findall(comment.group(0)))
+
+
 def text_relevant(document: str) -> str:
-    """The part of the HTML that the text version is made from (no head, preview, comments)."""
-    return COMMENT.sub("", HEAD.sub("", PREVIEW.sub("", document, count=1)))
+    """The part of the HTML that the text version is made from (no head, preview, comments;
+    Jinja tags inside comments stay)."""
+    return COMMENT.sub(_keep_tags, HEAD.sub("", PREVIEW.sub("", document, count=1)))
 
 
 def html_to_text(document: str) -> str:
@@ -36,7 +46,16 @@ def html_to_text(document: str) -> str:
         converter.feed(relevant[start : start + CHUNK])
         budget.check_time()
     converter.feed("")
-    return tidy_text(converter.optwrap(converter.finish()))
+    return tidy_derived(converter.optwrap(converter.finish()))
+
+
+INNER_SPACES = re.compile(r"(?<=\S) {2,}")
+
+
+def tidy_derived(text: str) -> str:
+    """``tidy_text`` for a text part made from HTML, where runs of spaces inside a line are
+    one space (HTML collapses them; placeholders filled after the conversion may not)."""
+    return tidy_text(INNER_SPACES.sub(" ", text))
 
 
 def tidy_text(text: str) -> str:

@@ -31,6 +31,7 @@ from webapp.services.sending import circuit, claiming, limits, marks, policy
 from webapp.services.sending.content import ComposeError, compose
 from webapp.services.sending.mime import DkimKey, Envelope, build, message_id_header
 from webapp.services.sending.outcomes import Reply
+from webapp.services.sending.preload import preload
 from webapp.services.sending.recorder import Outgoing, Recorder
 from webapp.services.sending.relays import RelayConfig, matching_headers, org_relays
 from webapp.services.sending.transport import RelayUnavailable, SMTPSession
@@ -100,6 +101,7 @@ def _prepare(messages, org: Organization, facts, settings: Settings, recorder: R
     """Apply policy and build the bytes of every message that may go out now."""
     now = utcnow()
     dkim_key = _dkim_key(org)
+    held = preload(messages)  # entries, candidates, jobs, templates: a few queries per batch
     ready = []
     for message in messages:
         recorder.keep_lease()  # renders may take a while (each has HERALD_RENDER_TIMEOUT_MS)
@@ -114,6 +116,7 @@ def _prepare(messages, org: Organization, facts, settings: Settings, recorder: R
             recorder.failed_before_smtp(item, str(exc)[:1000])
             continue
         ready.append(item)
+    del held
     return sorted(ready, key=lambda item: item.domain)  # runs per domain share tokens
 
 

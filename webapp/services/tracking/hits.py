@@ -1,10 +1,13 @@
 """Open-pixel and click hits: verify the token, classify, push one event to Redis.
 
 The pixel reads no database row and answers the same image whatever the token (P2). A click
-reads one row (the message's links and send time): it redirects only to an ``http(s)`` URL
-that the message itself contained (P1). Tokens name their organization and message and are
-signed, so an event can never attach to another organization's message; the drain checks
-again that the message belongs to the token's organization.
+redirects only to an ``http(s)`` URL that the message itself contained (P1): the token names
+the URL, signed when the message was rendered (its signing time stands for the send time), so
+the redirect reads no row; tokens minted before URLs travelled in them name only the link's
+index, and those read the message's links and send time from the database. Tokens name
+their organization and message and are signed, so an event can never attach to another
+organization's message; the drain checks again that the message belongs to the token's
+organization.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import redis
 from sqlalchemy import select
@@ -22,7 +26,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Message, utcnow
 from webapp.services import events, ratelimit
-from webapp.services.tokens import InvalidToken, read_token
+from webapp.services.tokens import InvalidToken, read_token, read_token_with_time
 from webapp.services.tracking.classify import BURST_SECONDS, classify_click, classify_open
 
 logger = logging.getLogger(__name__)
@@ -117,12 +121,14 @@ class ClickTarget:
 def resolve_click(token: str) -> ClickTarget | None:
     """The URL this click token stands for, or ``None`` (→ uniform 404, no redirect)."""
     try:
-        payload = read_token("click", token)
+        payload, signed_at = read_token_with_time("click", token)
     except InvalidToken:
         return None
+    if isinstance(payload, list) and len(payload) == 4:
+        return _carried_target(payload, signed_at)
     ids = token_ids(payload, 3)
     index = payload[2] if ids else None
-    if ids is None or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+    if ids is None or not _is_index(index):
         return None
     row = db.session.execute(
         select(Message.org_id, Message.links, Message.sent_at).where(Message.id == ids[1])
@@ -130,11 +136,27 @@ def resolve_click(token: str) -> ClickTarget | None:
     if row is None or row.org_id != ids[0] or index >= len(row.links or []):
         return None
     url = row.links[index]
-    if not isinstance(url, str):
-        return None
-    if url != HONEYPOT and not url.lower().startswith(("http://", "https://")):
+    if not _is_target(url):
         return None
     return ClickTarget(ids[0], ids[1], index, url, row.sent_at)
+
+
+def _carried_target(payload: list, signed_at: int) -> ClickTarget | None:
+    ids = token_ids(payload[:3], 3)
+    index, url = payload[2], payload[3]
+    if ids is None or not _is_index(index) or not _is_target(url):
+        return None
+    return ClickTarget(ids[0], ids[1], index, url, datetime.fromtimestamp(signed_at, UTC))
+
+
+def _is_index(index: object) -> bool:
+    return isinstance(index, int) and not isinstance(index, bool) and index >= 0
+
+
+def _is_target(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    return url == HONEYPOT or url.lower().startswith(("http://", "https://"))
 
 
 def _burst_size(conn: redis.Redis, target: ClickTarget) -> int:
