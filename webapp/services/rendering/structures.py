@@ -27,7 +27,8 @@ from jinja2 import Template
 from markupsafe import Markup, escape
 
 from webapp.services.rendering import mjml as mjml_step
-from webapp.services.rendering.sandbox import MAX_OUTPUT_CHARS, RenderLimitError, environment
+from webapp.services.rendering.limits import RenderLimitError, current_limits
+from webapp.services.rendering.sandbox import environment
 from webapp.services.rendering.text import html_to_text
 
 MARK = "hrldmk"
@@ -98,10 +99,9 @@ class Structures:
         if marked is None:
             return None
         printed = [str(escape(value)) for value in values]
-        if sum(map(len, printed)) + len(marked) > MAX_OUTPUT_CHARS:
-            raise RenderLimitError(
-                f"The output passed the size limit ({MAX_OUTPUT_CHARS:,} characters).", "size"
-            )
+        most = current_limits().max_output
+        if sum(map(len, printed)) + len(marked) > most:
+            raise RenderLimitError(f"The output passed the size limit ({most:,} characters).")
         structure = self._structure(marked)
         if structure.html is None:
             html = mjml_step.compile_mjml(_fill(marked, printed))
