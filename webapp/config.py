@@ -64,6 +64,9 @@ class Settings:
     log_level: str = "INFO"
     testing: bool = False
     tracking_flush_ms: int = 20  # open-pixel events buffered per process this long; 0: push at once
+    sent_content_retention_days: int = (
+        90  # then a sent email keeps its metadata only; 0: no content
+    )
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -120,6 +123,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_WEBHOOK_ALLOW_PRIVATE": "webhook_allow_private",
     "HERALD_LOG_LEVEL": "log_level",
     "HERALD_TRACKING_FLUSH_MS": "tracking_flush_ms",
+    "HERALD_SENT_CONTENT_RETENTION_DAYS": "sent_content_retention_days",
 }
 
 

@@ -10,6 +10,7 @@ from webapp.models.message import (
     Message,
     MessageEvent,
     MessageStatus,
+    SentContent,
     StatRollup,
 )
 from webapp.models.organization import (
@@ -55,6 +56,7 @@ __all__ = [
     "Relay",
     "Role",
     "SendingDomain",
+    "SentContent",
     "Shortlist",
     "ShortlistEntry",
     "StatRollup",

@@ -24,7 +24,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, MessageStatus, utcnow
 from webapp.services import events
-from webapp.services.sending import outcomes
+from webapp.services.sending import outcomes, sent_record
 from webapp.services.sending.outcomes import Reply
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Outgoing:
     template_version_id: uuid.UUID | None = None
     data: bytes = b""
     mail_from: str = ""
+    content: Any = None  # the Content the bytes were built from, for the sent record
 
     @property
     def domain(self) -> str:
@@ -64,6 +65,7 @@ class Recorder:
         self.events: list[dict[str, Any]] = []
         self.hooks: list[tuple[uuid.UUID, str, dict]] = []
         self.bounces: list[Outgoing] = []
+        self.contents: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self.flushed_at = time.monotonic()
 
@@ -128,7 +130,22 @@ class Recorder:
         row["status"] = status
         self._count(status)
         self.updates.append(row)
+        if relay_name and item.content is not None:
+            self._keep_content(item, now)
         return status
+
+    def _keep_content(self, item: Outgoing, now: datetime) -> None:
+        """What this attempt handed to the server, for the message page (sent_record)."""
+        self.contents.append(
+            sent_record.record_row(
+                message_id=item.id,
+                org_id=item.org_id,
+                sent_at=now,
+                content=item.content,
+                keep_body=self.settings.sent_content_retention_days > 0,
+            )
+        )
+        item.content = None
 
     def _status(self, item: Outgoing, reply: Reply, outcome: str, row: dict, now) -> str:
         if outcome == outcomes.SENT:
@@ -215,11 +232,13 @@ class Recorder:
         _bulk_update(self.updates)
         if self.attempts:
             db.session.execute(db.insert(DeliveryAttempt), self.attempts)
+        sent_record.write(self.contents)
         self._suppress_bounces()
         self._emit_hooks()
         db.session.commit()
         events.push_events(self.conn, self.events)  # after commit: the rows exist
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
+        self.contents = []
 
     def _suppress_bounces(self) -> None:
         if not self.bounces:
