@@ -55,6 +55,15 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "subject": "",
     "preheader": "",
     "body": "",
+    # an automation's event (POST /api/v1/events): its type and its data, as sent
+    "event": {
+        "type": "application.received",
+        "candidate": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+        "job": {"title": "Backend Engineer", "location": "London"},
+        "interview": {"at": "2026-12-01T10:00:00+00:00"},
+        "source": "careers site",
+        "reference": "APP-1042",
+    },
 }  # fmt: skip
 
 VARIABLES: list[tuple[str, str]] = [
@@ -82,6 +91,9 @@ VARIABLES: list[tuple[str, str]] = [
     ("unsubscribe_url", "One-click unsubscribe link (the layout footer has it)"),
     ("preferences_url", "Email preference page"),
     ("digest.entries", "Digest lines: each has title and detail"),
+    ("event.type", "Automations: the event's type, e.g. application.received"),
+    ("event.<field>", "Automations: any field of the event's data (event.reference…)"),
+    ("event.candidate / .job / .interview", "Automations: also as candidate, job, interview"),
 ]
 
 FILTER_DOCS: list[tuple[str, str]] = [
