@@ -100,19 +100,60 @@ class Recorder:
 
     def attempt(self, item: Outgoing, relay_name: str, reply: Reply, duration_ms: int) -> str:
         now = utcnow()
-        outcome = outcomes.classify(reply)
-        self.attempts.append(
-            {
-                "org_id": item.org_id,
-                "message_id": item.id,
-                "attempted_at": now,
-                "relay_name": relay_name,
-                "smtp_code": reply.code,
-                "smtp_reply": reply.describe()[:2000],
-                "outcome": outcome,
-                "duration_ms": duration_ms,
-            }
+        self.attempts.append(self._attempt_row(item, relay_name, reply, duration_ms, now))
+        if relay_name and item.content is not None:
+            self._keep_content(item, now)
+        return self._settle(item, relay_name, reply, now)
+
+    def relay_failed(self, items: list[Outgoing], relay_name: str, reply: Reply) -> None:
+        """A relay could not be reached for these messages: a try on each one's timeline
+        (the next relay may still send them)."""
+        now = utcnow()
+        self.attempts.extend(
+            self._attempt_row(item, relay_name, reply, None, now) for item in items
         )
+
+    def relay_unreachable(self, item: Outgoing, relay_name: str, reply: Reply) -> str:
+        """No relay took the message after at least one was tried (its try is on the
+        timeline already): the attempt counts and keeps the relay's real error."""
+        return self._settle(item, relay_name, reply, utcnow())
+
+    def circuits_open(self, item: Outgoing, skipped: list[tuple[str, str]], cooldown: float):
+        """Every relay's circuit is open: nothing was tried, so the attempt does not count;
+        the message waits for the circuit to be probed again, keeping the relays' last error."""
+        now = utcnow()
+        reasons = "; ".join(f"{name}: {error or 'repeated failures'}" for name, error in skipped)
+        row = {
+            "id": item.id,
+            "lease_expires_at": None,
+            "attempts": max(0, item.attempts - 1),
+            "last_error": f"not sent, every relay's circuit is open ({reasons})"[:2000],
+        }
+        if self._may_retry(item, now, attempts=item.attempts - 1):
+            row["status"] = MessageStatus.DEFERRED.value
+            row["send_after"] = now + timedelta(seconds=cooldown)
+        else:
+            row["status"] = MessageStatus.FAILED.value
+            row["failed_at"] = now
+            self._event(item, "failed", {"reply": row["last_error"]})
+        self._count(row["status"])
+        self.updates.append(row)
+        return row["status"]
+
+    def _attempt_row(self, item, relay_name: str, reply: Reply, duration_ms, now) -> dict:
+        return {
+            "org_id": item.org_id,
+            "message_id": item.id,
+            "attempted_at": now,
+            "relay_name": relay_name,
+            "smtp_code": reply.code,
+            "smtp_reply": reply.describe()[:2000],
+            "outcome": outcomes.classify(reply),
+            "duration_ms": duration_ms,
+        }
+
+    def _settle(self, item: Outgoing, relay_name: str, reply: Reply, now: datetime) -> str:
+        outcome = outcomes.classify(reply)
         row = {
             "id": item.id,
             "relay_name": relay_name,
@@ -130,8 +171,6 @@ class Recorder:
         row["status"] = status
         self._count(status)
         self.updates.append(row)
-        if relay_name and item.content is not None:
-            self._keep_content(item, now)
         return status
 
     def _keep_content(self, item: Outgoing, now: datetime) -> None:
@@ -177,9 +216,9 @@ class Recorder:
         self._event(item, "failed", {"smtp_code": reply.code, "reply": reply.describe()})
         return MessageStatus.FAILED.value
 
-    def _may_retry(self, item: Outgoing, now: datetime) -> bool:
+    def _may_retry(self, item: Outgoing, now: datetime, attempts: int | None = None) -> bool:
         return outcomes.budget_left(
-            attempts=item.attempts,
+            attempts=item.attempts if attempts is None else attempts,
             created_at=item.budget_started_at,
             now=now,
             max_attempts=self.settings.retry_max_attempts,
