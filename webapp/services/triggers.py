@@ -127,7 +127,9 @@ def event_context(
 def _apply(org, rule, email, candidate, context, data, now) -> TriggerResult:
     template = db.session.get(EmailTemplate, rule.template_id)
     category = template.category if template else "updates"
+    to_name = candidate.full_name if candidate else context["candidate"]["full_name"]
     if digests.wants_digest(org.id, email, category):
+        version = template.current_version if template else None
         item = digests.hold(
             org.id,
             email=email,
@@ -136,12 +138,13 @@ def _apply(org, rule, email, candidate, context, data, now) -> TriggerResult:
             subject=template.name if template else rule.event_type,
             context=context,
             candidate_id=candidate.id if candidate else None,
+            entry=digests.summarize(org, version, email=email, to_name=to_name, context=context),
         )
         return TriggerResult(rule.id, digest_item_id=item.id)
     message = create_message(
         org.id,
         to_email=email,
-        to_name=candidate.full_name if candidate else context["candidate"]["full_name"],
+        to_name=to_name,
         template_id=rule.template_id,
         template_version_id=template.current_version_id if template else None,
         context=context,

@@ -16,7 +16,7 @@ TYPE_LABELS = {
     "reschedule": "Reschedule",
     "cancellation": "Cancellation",
     "follow_up": "Follow-up / feedback request",
-    "digest": "Daily digest",
+    "digest": "Digest of your updates",
     "custom": "Custom",
 }
 CATEGORY_LABELS = {
