@@ -1,4 +1,4 @@
-"""sent contents: the record of what each message said when it was sent
+"""sent contents (what each message said when sent); import rows matching candidates
 
 Revision ID: 0006
 Revises: 0001
@@ -37,8 +37,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sent_contents_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sent_contents_sent_at'), ['sent_at'], unique=False)
 
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('on_match', sa.String(length=16), nullable=False, server_default='skip'))
+        batch_op.add_column(sa.Column('skipped_count', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('matched', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False, server_default='[]'))
+
 
 def downgrade():
+    with op.batch_alter_table('import_runs', schema=None) as batch_op:
+        batch_op.drop_column('matched')
+        batch_op.drop_column('skipped_count')
+        batch_op.drop_column('on_match')
+
     with op.batch_alter_table('sent_contents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sent_contents_sent_at'))
         batch_op.drop_index(batch_op.f('ix_sent_contents_org_id'))
