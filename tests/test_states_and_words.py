@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from tests.support import factories
 from tests.test_campaign_pages import running_campaign
+from tests.test_worker import worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message, utcnow
 from webapp.services.outbox import create_message
@@ -101,3 +102,45 @@ def test_no_form_field_says_none_in_its_aria_attributes(logged_in, org, app):
         checked += 1
         assert '="None"' not in page, rule.rule
     assert checked > 15
+
+
+def test_a_suppressed_recipient_is_not_invited_on_the_shortlist_or_in_the_export(
+    worker_env,  # noqa: F811
+    smtp_server,
+    logged_in,
+    org,
+):
+    from jobs.campaigns import expand_campaign
+    from jobs.queues import BULK, TRANSACTIONAL
+    from jobs.sending import dispatch_due
+    from tests.test_campaign_fanout import make_campaign
+    from tests.test_worker import run_burst
+    from webapp.models import Candidate, ShortlistEntry
+    from webapp.services import campaigns
+    from webapp.services.suppressions import suppress
+
+    campaign = make_campaign(org, 2)
+    people = db.session.scalars(select(Candidate).order_by(Candidate.email)).all()
+    suppress(org.id, people[1].email, "unsubscribed")
+    assert (
+        campaigns.confirm(org, campaign, typed_count="", actor_user_id=None, actor_label="t") == []
+    )
+    db.session.commit()
+    expand_campaign(str(campaign.id))
+    dispatch_due()
+    run_burst(worker_env, TRANSACTIONAL, BULK)
+    assert [r.rcpt_tos for r in smtp_server.received] == [[people[0].email]]
+
+    db.session.expire_all()
+    status = dict(
+        db.session.execute(
+            select(ShortlistEntry.candidate_id, ShortlistEntry.response_status)
+        ).all()
+    )
+    assert status == {people[0].id: "invited", people[1].id: "pending"}
+    page = logged_in.get(f"/audience/shortlists/{campaign.shortlist_id}").get_data(as_text=True)
+    row = page[page.index(people[1].email) :].split("</tr>", 1)[0]
+    assert "invited" not in row
+    export = logged_in.get(f"/stats/campaigns/{campaign.id}/recipients.csv").get_data(as_text=True)
+    line = next(line for line in export.splitlines() if people[1].email in line)
+    assert "invited" not in line and "suppressed" in line

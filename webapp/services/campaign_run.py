@@ -80,7 +80,6 @@ def expand_chunk(campaign: Campaign, *, now: datetime | None = None, size: int =
         due = _expand_sql(campaign, org, template, job, uuids, now, paused)
     else:
         due = _expand_python(campaign, org, template, job, uuids, now, paused)
-    _mark_invited(campaign, uuids)
     if due:
         from jobs.campaigns import enqueue_due
 
@@ -208,21 +207,6 @@ def _row(org, campaign, template, job, candidate, entry, now, paused) -> dict[st
         "context": recipient_context(org, candidate, entry, job, words=False),
         "links": [],
     }
-
-
-def _mark_invited(campaign: Campaign, candidate_ids: list[uuid.UUID]) -> None:
-    if not campaign.shortlist_id or campaign.category != "invitations":
-        return
-    db.session.execute(
-        update(ShortlistEntry)
-        .where(
-            ShortlistEntry.shortlist_id == campaign.shortlist_id,
-            id_in(ShortlistEntry.candidate_id, candidate_ids),
-            ShortlistEntry.response_status == "pending",
-        )
-        .values(response_status="invited")
-        .execution_options(synchronize_session=False)
-    )
 
 
 @dataclass

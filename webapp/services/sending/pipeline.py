@@ -106,6 +106,7 @@ def _outgoing(message: Message) -> Outgoing:
         attempts=message.attempts,
         budget_started_at=message.retried_at or message.created_at,
         campaign_id=message.campaign_id,
+        invites_entry_id=message.shortlist_entry_id if message.category == "invitations" else None,
     )
 
 

@@ -50,6 +50,7 @@ class Outgoing:
     data: bytes = b""
     mail_from: str = ""
     content: Any = None  # the Content the bytes were built from, for the sent record
+    invites_entry_id: uuid.UUID | None = None  # its shortlist entry is "invited" once sent
 
     @property
     def domain(self) -> str:
@@ -66,6 +67,7 @@ class Recorder:
         self.hooks: list[tuple[uuid.UUID, str, dict]] = []
         self.bounces: list[Outgoing] = []
         self.contents: list[dict[str, Any]] = []
+        self.invited: list[uuid.UUID] = []
         self.counts: dict[str, int] = {}
         self.flushed_at = time.monotonic()
 
@@ -189,6 +191,8 @@ class Recorder:
     def _status(self, item: Outgoing, reply: Reply, outcome: str, row: dict, now) -> str:
         if outcome == outcomes.SENT:
             row["sent_at"] = now
+            if item.invites_entry_id is not None:
+                self.invited.append(item.invites_entry_id)
             self._event(item, "sent", {"smtp_code": reply.code})
             self.hooks.append((item.org_id, "message.sent", self._hook_data(item)))
             return MessageStatus.SENT.value
@@ -272,12 +276,27 @@ class Recorder:
         if self.attempts:
             db.session.execute(db.insert(DeliveryAttempt), self.attempts)
         sent_record.write(self.contents)
+        self._mark_invited()
         self._suppress_bounces()
         self._emit_hooks()
         db.session.commit()
         events.push_events(self.conn, self.events)  # after commit: the rows exist
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
-        self.contents = []
+        self.contents, self.invited = [], []
+
+    def _mark_invited(self) -> None:
+        """A shortlist entry reads "invited" once its invitation went out, not before (a
+        suppressed or failed invitation leaves it pending)."""
+        if not self.invited:
+            return
+        from webapp.models import ShortlistEntry
+
+        db.session.execute(
+            update(ShortlistEntry)
+            .where(ShortlistEntry.id.in_(self.invited), ShortlistEntry.response_status == "pending")
+            .values(response_status="invited")
+            .execution_options(synchronize_session=False)
+        )
 
     def _suppress_bounces(self) -> None:
         if not self.bounces:
