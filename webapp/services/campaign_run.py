@@ -337,6 +337,16 @@ def resume(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> 
     return True
 
 
+def delete_draft(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> bool:
+    """Delete a campaign that was never confirmed (it has no messages); False otherwise."""
+    if campaign.status != CampaignStatus.DRAFT.value:
+        return False
+    _audit(campaign, "campaign.delete_draft", actor_user_id, actor_label, name=campaign.name)
+    db.session.delete(campaign)
+    db.session.flush()
+    return True
+
+
 def cancel(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> int:
     """Cancel every unsent message; returns how many were canceled."""
     if campaign.status in (CampaignStatus.COMPLETED.value, CampaignStatus.CANCELED.value):
