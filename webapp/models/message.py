@@ -143,8 +143,8 @@ class DeliveryAttempt(IdMixin, TenantMixin, Base):
 class SentContent(TenantMixin, Base):
     """What a message said when it went to a server: the record the message page shows.
 
-    ``body`` is the zlib-compressed JSON ``{"html": …, "text": …}`` exactly as sent (tracked
-    links and pixel included; the page neutralises them). After the retention period
+    ``body`` is the HTML and text exactly as sent, compressed together (``sent_record.pack``;
+    tracked links and pixel included; the page neutralises them). After the retention period
     (``HERALD_SENT_CONTENT_RETENTION_DAYS``) the body is dropped and only the metadata stays:
     subject, attachment names, the template version, when it was sent.
     """

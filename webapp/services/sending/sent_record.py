@@ -15,7 +15,6 @@ clicking in it.
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
 import uuid
 import zlib
@@ -29,7 +28,7 @@ from webapp.extensions import db
 from webapp.models import SentContent
 from webapp.services.compose import HONEYPOT
 
-COMPRESSION_LEVEL = 6
+COMPRESSION_LEVEL = 1  # a 13 kB email in ~0.1 ms to a fifth of its size; 6 is 3x slower
 PIXEL_TAG = re.compile(r"<img\b[^>]*/t/o/[A-Za-z0-9_.\-]+[^>]*>", re.IGNORECASE)
 TRACKED_URL = re.compile(r"https?://[^\s\"'<>]*?/t/(?P<kind>[oc])/(?P<token>[A-Za-z0-9_.\-]+)")
 
@@ -54,10 +53,7 @@ def record_row(
     keep_body: bool,
 ) -> dict[str, Any]:
     """One row for ``write``; ``content`` is the ``Content`` the bytes were built from."""
-    body = None
-    if keep_body:
-        raw = json.dumps({"html": content.html, "text": content.text}, ensure_ascii=False)
-        body = zlib.compress(raw.encode(), COMPRESSION_LEVEL)
+    body = pack(content.html, content.text) if keep_body else None
     return {
         "message_id": message_id,
         "org_id": org_id,
@@ -71,6 +67,19 @@ def record_row(
         "template_version_id": content.template_version_id,
         "body_purged_at": None if keep_body else sent_at,
     }
+
+
+def pack(html: str, text: str) -> bytes:
+    """HTML and text compressed together (they share most words): the HTML's length in
+    4 bytes, the HTML, the text -- cheaper than JSON on the sending path."""
+    data = html.encode()
+    return zlib.compress(len(data).to_bytes(4, "big") + data + text.encode(), COMPRESSION_LEVEL)
+
+
+def unpack(body: bytes) -> tuple[str, str]:
+    raw = zlib.decompress(body)
+    size = int.from_bytes(raw[:4], "big")
+    return raw[4 : 4 + size].decode(), raw[4 + size :].decode()
 
 
 def write(rows: list[dict[str, Any]]) -> None:
@@ -97,12 +106,12 @@ def load(message_id: uuid.UUID, org_id: uuid.UUID) -> SentRecord | None:
     ).first()
     if row is None:
         return None
-    parts = json.loads(zlib.decompress(row.body)) if row.body is not None else {}
+    html, text = unpack(row.body) if row.body is not None else (None, None)
     return SentRecord(
         subject=row.subject,
         sent_at=row.sent_at,
-        html=parts.get("html"),
-        text=parts.get("text"),
+        html=html,
+        text=text,
         attachments=list(row.attachments or []),
         template_version_id=row.template_version_id,
         body_purged_at=row.body_purged_at,
