@@ -17,3 +17,18 @@ def purge_idempotency_records() -> int:
     if removed:
         logger.info("purged %s expired idempotency records", removed)
     return removed
+
+
+def purge_sent_content() -> int:
+    """Drop the bodies of sent emails past ``HERALD_SENT_CONTENT_RETENTION_DAYS``; the
+    metadata (subject, attachment names, template version) stays. Returns how many went."""
+    from flask import current_app
+
+    from webapp.models import utcnow
+    from webapp.services.sending import sent_record
+
+    days = current_app.config["HERALD"].sent_content_retention_days
+    removed = sent_record.purge_expired(utcnow(), days)
+    if removed:
+        logger.info("dropped the content of %s sent emails past %s days", removed, days)
+    return removed

@@ -72,6 +72,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),
+    PeriodicJob("maintenance.purge_sent_content", "jobs.maintenance.purge_sent_content", 3600),
 )
 
 

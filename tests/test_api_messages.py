@@ -23,7 +23,11 @@ def _template(org, *, type_="invitation", category="invitations"):
     db.session.add(template)
     db.session.flush()
     version = TemplateVersion(
-        org_id=org.id, template_id=template.id, number=1, subject="Hi {{ name }}", body_mjml="x"
+        org_id=org.id,
+        template_id=template.id,
+        number=1,
+        subject="Hi {{ name|default('there') }}",
+        body_mjml="x",
     )
     db.session.add(version)
     db.session.flush()
@@ -53,8 +57,19 @@ def test_send_by_template_id_uses_its_current_version(api, org):
     assert response.json["category"] == "invitations" and response.json["kind"] == "invitation"
 
 
+REMINDER_CONTEXT = {
+    "candidate": {"first_name": "Ada"},
+    "job": {"title": "Data Engineer"},
+    "interview": {"at": "2030-01-31T09:00:00+00:00"},
+    "invite_url": "https://ats.example.com/interviews/42",
+}
+
+
 def test_send_by_type_falls_back_to_the_system_default(api, org):
-    response = api.post("/messages", json={"to": "ada@example.com", "template_type": "reminder_2h"})
+    response = api.post(
+        "/messages",
+        json={"to": "ada@example.com", "template_type": "reminder_2h", "context": REMINDER_CONTEXT},
+    )
     assert response.status_code == 201
     assert response.json["kind"] == "reminder_2h" and response.json["template_id"] is None
     assert response.json["category"] == "reminders"  # the built-in template's category

@@ -80,7 +80,12 @@ def test_reimport_upserts_by_external_id_then_email_and_fills_shortlist(logged_i
     run = db.session.scalars(select(ImportRun)).one()
     logged_in.post(
         f"/audience/imports/{run.id}/map",
-        data={"email": "email", "first_name": "first_name", "external_id": "external_id"},
+        data={
+            "email": "email",
+            "first_name": "first_name",
+            "external_id": "external_id",
+            "on_match": "update",  # the user chose to update matching candidates
+        },
     )
     db.session.expire_all()
     run = db.session.get(ImportRun, run.id)

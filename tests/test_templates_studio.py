@@ -45,7 +45,7 @@ def create(client, **overrides) -> EmailTemplate:
 def test_list_shows_system_defaults_and_an_empty_state(logged_in):
     page = logged_in.get("/templates/").get_data(as_text=True)
     assert "No templates of your own yet" in page
-    for label in ("Interview invitation", "Reminder, 24 hours before", "Daily digest"):
+    for label in ("Interview invitation", "Reminder, 24 hours before", "Digest of your updates"):
         assert label in page
     assert "/templates/new?type=invitation" in page
 

@@ -73,6 +73,9 @@ class Settings:
     sweep_interval_seconds: int = 30  # how often the sweeper looks for lost and stuck rows
     stuck_alert_seconds: int = 300  # mail queued this long counts as stuck (health, admin alert)
     interview_update_delay_seconds: float = 60.0  # a move/cancel email waits for more edits
+    sent_content_retention_days: int = (
+        90  # then a sent email keeps its metadata only; 0: no content
+    )
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -138,6 +141,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_SWEEP_INTERVAL_SECONDS": "sweep_interval_seconds",
     "HERALD_STUCK_ALERT_SECONDS": "stuck_alert_seconds",
     "HERALD_INTERVIEW_UPDATE_DELAY_SECONDS": "interview_update_delay_seconds",
+    "HERALD_SENT_CONTENT_RETENTION_DAYS": "sent_content_retention_days",
 }
 
 

@@ -75,7 +75,9 @@ SEND_MESSAGE.update(
 SEND_CHECK = compile_schema(SEND_MESSAGE)  # each bulk item is checked alone
 SEND_DESCRIPTION = (
     "Name the content one way: `template_id`, `template_type` (with `context`), or raw "
-    "`subject` with `html` and/or `text`."
+    "`subject` with `html` and/or `text`. A template send must give every value the template "
+    "prints without a default (e.g. `context.job.title`, `context.invite_url`): otherwise "
+    "422, with one entry per missing value in `errors`."
 )
 BULK_SEND = obj(
     {

@@ -10,7 +10,7 @@ from webapp.audience import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import ImportRun, Shortlist
-from webapp.services import csv_import
+from webapp.services import csv_import, import_matches
 from webapp.services.csv_records import UnreadableFile, decode_upload
 from webapp.tenancy import get_or_404
 
@@ -78,6 +78,7 @@ def map_import(run_id):
     if request.method == "POST":
         mapping = {f: request.form.get(f, "") for f in csv_import.FIELDS if request.form.get(f)}
         mapping["attributes"] = [c for c in request.form.getlist("attributes") if c in headers]
+        run.on_match = "update" if request.form.get("on_match") == "update" else "skip"
         if "email" not in mapping:
             error = "Choose the column that holds the email address."
         else:
@@ -112,6 +113,21 @@ def show_import(run_id):
     run = get_or_404(ImportRun, run_id, g.org)
     template = "audience/_import_progress.html" if is_htmx() else "audience/import_show.html"
     return render_template(template, run=run, rejected=run.rejected[:200])
+
+
+@bp.post("/imports/<uuid:run_id>/apply-matches")
+def apply_matches(run_id):
+    """Update the matching candidates the report lists as skipped, with the file's values."""
+    run = get_or_404(ImportRun, run_id, g.org)
+    if run.status != "completed" or not run.skipped_count:
+        abort(409)
+    applied, stale = import_matches.apply_skipped(run)
+    db.session.commit()
+    message = f"{applied} candidate(s) updated with the file's values."
+    if stale:
+        message += f" {stale} left as they are: they changed after the import."
+    flash(message, "success")
+    return redirect(url_for("audience.show_import", run_id=run.id))
 
 
 @bp.post("/imports/<uuid:run_id>/cancel")

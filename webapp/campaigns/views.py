@@ -87,6 +87,18 @@ def resume(campaign_id):
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
+@bp.post("/<uuid:campaign_id>/delete")
+def delete(campaign_id):
+    campaign = get_or_404(Campaign, campaign_id, g.org)
+    name = campaign.name
+    if not campaign_run.delete_draft(campaign, **_actor()):
+        flash("Only a draft can be deleted; cancel a confirmed campaign instead.", "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    db.session.commit()
+    flash(f"Draft “{name}” deleted.", "success")
+    return redirect(url_for("campaigns.index"))
+
+
 @bp.post("/<uuid:campaign_id>/cancel")
 def cancel(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)

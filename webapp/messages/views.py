@@ -3,7 +3,7 @@ the failed messages (dead letters) with retry and cancel."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -12,8 +12,8 @@ from webapp.extensions import db
 from webapp.messages import bp
 from webapp.messages.forms import STATUS_CHOICES, parse_filters
 from webapp.models import Campaign, EmailTemplate, Message, MessageEvent
-from webapp.services.sending import actions
-from webapp.services.sending.content import ComposeError, compose
+from webapp.services.sending import actions, sent_record
+from webapp.services.sending.content import ComposeError
 from webapp.tenancy import get_or_404, scoped
 
 guard_blueprint(bp)
@@ -82,17 +82,39 @@ def show(message_id):
         + [("event", e.occurred_at, e) for e in events],
         key=lambda item: item[1],
     )
-    return render_template("messages/show.html", message=message, timeline=timeline)
+    record = sent_record.load(message.id, g.org.id)
+    shown, problem = _shown(message, record)
+    return render_template(
+        "messages/show.html",
+        message=message,
+        timeline=timeline,
+        record=record,
+        shown=shown,
+        problem=problem,
+        template_used=sent_record.template_used(message, record),
+        retention_days=current_app.config["HERALD"].sent_content_retention_days,
+    )
+
+
+def _shown(message: Message, record):
+    try:
+        return sent_record.shown_email(message, g.org, record), ""
+    except ComposeError as exc:
+        return None, str(exc)
 
 
 @bp.get("/<uuid:message_id>/preview")
 def preview(message_id):
-    """The email's HTML, served to a sandboxed iframe: no scripts, no same-origin (T5)."""
+    """The email's HTML as sent, tracking taken out, served to a sandboxed iframe: no
+    scripts, no same-origin (T5), and no open or click counted for the recipient."""
     message = get_or_404(Message, message_id, g.org)
-    try:
-        html = compose(message, g.org).html or "<p>(This email has no HTML part.)</p>"
-    except ComposeError as exc:
-        html = str(Markup("<p>This email cannot be shown: {}</p>").format(str(exc)))
+    shown, problem = _shown(message, sent_record.load(message.id, g.org.id))
+    if shown is None:
+        html = str(Markup("<p>This email cannot be shown: {}</p>").format(problem))
+    elif shown.source == "purged":
+        html = "<p>The content of this email is no longer kept; its details remain.</p>"
+    else:
+        html = shown.html or "<p>(This email has no HTML part.)</p>"
     headers = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": PREVIEW_CSP,

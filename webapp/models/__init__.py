@@ -12,6 +12,7 @@ from webapp.models.message import (
     Message,
     MessageEvent,
     MessageStatus,
+    SentContent,
     StatRollup,
 )
 from webapp.models.organization import (
@@ -59,6 +60,7 @@ __all__ = [
     "Relay",
     "Role",
     "SendingDomain",
+    "SentContent",
     "Shortlist",
     "ShortlistEntry",
     "StatRollup",

@@ -102,6 +102,11 @@ class ImportRun(IdMixin, TenantMixin, TimestampMixin, Base):
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     # [{"row": n, "reason": ..., "data": [[header, value], ...]}] (pairs keep the column order)
     rejected: Mapped[list] = mapped_column(default=list)
+    # rows matching an existing candidate: "skip" (listed with their changes) or "update"
+    on_match: Mapped[str] = mapped_column(String(16), default="skip")
+    skipped_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"row", "candidate_id", "name", "changes": {field: [old, new]}, "status"}]
+    matched: Mapped[list] = mapped_column(default=list)
     shortlist_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("shortlists.id", ondelete="SET NULL"), nullable=True
     )

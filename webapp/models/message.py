@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import Base, IdMixin, TenantMixin, TimestampMixin
@@ -128,6 +138,30 @@ class DeliveryAttempt(IdMixin, TenantMixin, Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     message: Mapped[Message] = relationship(back_populates="attempts_log")
+
+
+class SentContent(TenantMixin, Base):
+    """What a message said when it went to a server: the record the message page shows.
+
+    ``body`` is the HTML and text exactly as sent, compressed together (``sent_record.pack``;
+    tracked links and pixel included; the page neutralises them). After the retention period
+    (``HERALD_SENT_CONTENT_RETENTION_DAYS``) the body is dropped and only the metadata stays:
+    subject, attachment names, the template version, when it was sent.
+    """
+
+    __tablename__ = "sent_contents"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    attachments: Mapped[list] = mapped_column(default=list)  # [{filename, content_type, size}]
+    template_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("template_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    body_purged_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class MessageEvent(IdMixin, TenantMixin, Base):

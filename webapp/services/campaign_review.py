@@ -7,7 +7,6 @@ address, no unsubscribe link) refuse the send. Policy is checked again at send t
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,13 @@ from webapp.models import (
 )
 from webapp.services.campaign_bulk import id_in
 from webapp.services.campaign_context import preview_context, recipient_context
+from webapp.services.rendering.required import (
+    EMPTY,
+    lookup,
+    missing_values,
+    template_text,
+    unguarded_paths,
+)
 from webapp.tenancy import scoped
 
 
@@ -128,7 +134,8 @@ def _opted_out(org_id: uuid.UUID, emails: list[str], category: str) -> set[str]:
 
 def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
     """Recipients the template cannot be filled for: unknown variables (strict render) and
-    empty values the template prints without an ``{% if %}`` around them.
+    the values it needs that their data leaves empty (``required.missing_values``, the rule
+    API sends are held to as well).
 
     Recipients whose contexts have the same keys and the same empty printed values render the
     same way, so one strict render per such *shape* is enough (fast for 100,000 recipients).
@@ -136,7 +143,7 @@ def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
     from webapp.services.rendering import BrandData, TemplateSource, render
 
     source, brand = TemplateSource.from_version(version), BrandData.from_org(org)
-    printed = unguarded_paths(version.subject + "\n" + version.body_mjml)
+    printed = unguarded_paths(template_text(version))
     entries = _entries_by_candidate(org.id, campaign)
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
     by_shape: dict[tuple, str] = {}
@@ -147,40 +154,19 @@ def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
         # (links, organization, refreshed entry data) is built once per new shape.
         base = recipient_context(org, candidate, entry, job)
         own = {p for p in printed if p.split(".", 1)[0] in base}
-        empty = frozenset(p for p in own if _lookup(base, p) in ("", None, [], {}))
-        shape = (_shape(base), empty)
+        empty = frozenset(p for p in own if lookup(base, p) in EMPTY)
+        shape = (_shape(base), empty, entry is None)
         if shape not in by_shape:
             full = db.session.get(ShortlistEntry, entry.id) if entry is not None else None
             context = preview_context(org, base, candidate, full)
-            empty |= {p for p in printed - own if _lookup(context, p) in ("", None, [], {})}
             result = render(source, brand, context, strict=True)
             reasons = [e.message for e in result.errors] + [
-                f"No value for {p}." for p in sorted(empty)
+                f"No value for {p}." for p in missing_values(source, context)
             ]
             by_shape[shape] = " ".join(reasons)
         if by_shape[shape]:
             missing[candidate.id] = by_shape[shape]
     return missing
-
-
-_PRINTED = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)")
-_TESTED = re.compile(r"\{%-?\s*(?:if|elif)\b([^%]*)%\}")
-_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-
-
-def unguarded_paths(source: str) -> set[str]:
-    """Dotted variables printed with ``{{ … }}`` that no ``{% if %}`` in the source tests."""
-    tested = {p for condition in _TESTED.findall(source) for p in _PATH.findall(condition)}
-    return {p for p in _PRINTED.findall(source) if p not in tested}
-
-
-def _lookup(context: dict[str, Any], path: str) -> Any:
-    value: Any = context
-    for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _shape(context: dict[str, Any], prefix: str = "") -> frozenset:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -80,7 +80,6 @@ def expand_chunk(campaign: Campaign, *, now: datetime | None = None, size: int =
         due = _expand_sql(campaign, org, template, job, uuids, now, paused)
     else:
         due = _expand_python(campaign, org, template, job, uuids, now, paused)
-    _mark_invited(campaign, uuids)
     if due:
         from jobs.campaigns import enqueue_due
 
@@ -210,21 +209,6 @@ def _row(org, campaign, template, job, candidate, entry, now, paused) -> dict[st
     }
 
 
-def _mark_invited(campaign: Campaign, candidate_ids: list[uuid.UUID]) -> None:
-    if not campaign.shortlist_id or campaign.category != "invitations":
-        return
-    db.session.execute(
-        update(ShortlistEntry)
-        .where(
-            ShortlistEntry.shortlist_id == campaign.shortlist_id,
-            id_in(ShortlistEntry.candidate_id, candidate_ids),
-            ShortlistEntry.response_status == "pending",
-        )
-        .values(response_status="invited")
-        .execution_options(synchronize_session=False)
-    )
-
-
 @dataclass
 class Progress:
     counts: dict[str, int]
@@ -234,6 +218,9 @@ class Progress:
     rate_per_minute: float
     eta_seconds: int | None
     expanded: int
+    state: str = ""  # what to call the campaign now: "scheduled" while its first email waits
+    next_send_at: datetime | None = None  # the earliest and latest send time still to come
+    last_send_at: datetime | None = None
 
 
 def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
@@ -257,7 +244,29 @@ def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
     remaining = total - done
     eta = int(remaining / recent * 60) if recent and remaining else None
     percent = 100 if total == 0 else int(done * 100 / total)
-    return Progress(counts, total, done, percent, float(recent), eta, campaign.expanded_count)
+    first, last = db.session.execute(
+        select(func.min(Message.send_after), func.max(Message.send_after)).where(
+            Message.campaign_id == campaign.id, Message.status.in_(UNSENT)
+        )
+    ).one()
+    first, last = _aware(first), _aware(last)
+    if remaining and last is not None and last > now:  # mail due later: not before then
+        eta = max(eta or 0, int((last - now).total_seconds()))
+    state = campaign.status
+    waiting = not done and not counts.get("sending") and not counts.get("queued")
+    if state == CampaignStatus.RUNNING.value and waiting and first is not None and first > now:
+        state = CampaignStatus.SCHEDULED.value
+    return Progress(
+        counts, total, done, percent, float(recent), eta, campaign.expanded_count,
+        state=state, next_send_at=first, last_send_at=last,
+    )  # fmt: skip
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates come back without the column type: naive UTC on SQLite."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def refresh_status(campaign: Campaign) -> bool:
@@ -325,6 +334,16 @@ def resume(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> 
         from webapp.after_commit import after_commit
 
         after_commit(enqueue_expand, campaign.id)
+    return True
+
+
+def delete_draft(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> bool:
+    """Delete a campaign that was never confirmed (it has no messages); False otherwise."""
+    if campaign.status != CampaignStatus.DRAFT.value:
+        return False
+    _audit(campaign, "campaign.delete_draft", actor_user_id, actor_label, name=campaign.name)
+    db.session.delete(campaign)
+    db.session.flush()
     return True
 
 

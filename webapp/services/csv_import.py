@@ -3,8 +3,9 @@
 A run is an ``ImportRun`` row: the uploaded text, the mapping, progress counters and the
 rejected rows with their reasons all live there (not in Redis), so the page shows progress
 from any process and the report survives restarts. Good rows go in; bad rows are listed and
-downloadable; nothing is dropped silently. Upsert: by external id when the row has one and it
-is known, otherwise by email address.
+downloadable; nothing is dropped silently. A row matches an existing candidate by external id
+when it has one and it is known, otherwise by email address; matching rows are listed with
+their changes and applied only when the user chooses (``import_matches``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, ShortlistEntry, new_id, utcnow
+from webapp.services import import_matches
 from webapp.services.csv_records import KEPT_CHARS, NUL_MARK, Record, UnreadableFile, records
 from webapp.services.scheduling import is_known_timezone
 from webapp.services.shortlists import insert_ignore
@@ -156,6 +158,7 @@ class Validator:
         attributes = {col: row[pos].strip() for col, pos in self.attributes if pos < len(row)}
         values.update(email=email, external_id=external, timezone=zone_name)
         values.update(locale=values["locale"] or "en", attributes=attributes, line=line)
+        values["given"] = [name for name in FIELDS if self._cell(row, name)]
         return values, ""
 
     def raw(self, record: Record) -> list[list[str]]:
@@ -198,7 +201,7 @@ def upsert_batch(run: ImportRun, batch: RowBatch) -> None:
     """Write one validated batch: bulk insert new candidates, bulk update known ones."""
     org_id = run.org_id
     by_email, by_external = _existing(org_id, batch.good)
-    inserts, updates, entry_ids = [], [], []
+    inserts, matched, entry_ids = [], [], []
     now = utcnow()
     for values in batch.good:
         target = by_external.get(values["external_id"]) or by_email.get(values["email"])
@@ -211,7 +214,7 @@ def upsert_batch(run: ImportRun, batch: RowBatch) -> None:
         if values["attributes"]:
             row["attributes"] = values["attributes"]
         if target:
-            updates.append({"id": target[0], **row})
+            matched.append((target[0], values))  # updated only if the user chose so
             entry_ids.append(target[0])
         else:
             cid = new_id()
@@ -219,11 +222,10 @@ def upsert_batch(run: ImportRun, batch: RowBatch) -> None:
             entry_ids.append(cid)
     if inserts:
         db.session.execute(Candidate.__table__.insert(), inserts)
-    if updates:
-        db.session.execute(update(Candidate), updates)
+    updated = import_matches.settle(run, matched) if matched else 0
     if run.shortlist_id:
         _add_entries(run, entry_ids, now)
-    _record(run, batch, len(inserts), len(updates))
+    _record(run, batch, len(inserts), updated)
 
 
 def _defaults(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """Digests: notifications held back and combined into one email at the recipient's hour.
 
+Each held notification is rendered when it is held (``summarize``): its subject, one line (its
+preheader, else the first line of its text) and its main link are what the digest lists, under
+``digest.entries`` with the recipient's local date as ``digest.date``.
+
 A recipient whose Preference has ``digest_frequency`` daily or weekly gets notifications of
 the ``digests`` category, and of any category listed in ``digest_categories``, (from event
 triggers) as ``DigestItem`` rows instead of one email each. ``send_due_digests`` (every few
@@ -39,6 +43,24 @@ def wants_digest(org_id: uuid.UUID, email: str, category: str) -> bool:
     return category == "digests" or category in (pref.digest_categories or [])
 
 
+def summarize(
+    org: Organization, version: Any, *, email: str, to_name: str, context: dict[str, Any]
+) -> dict[str, str]:
+    """What a digest lists for one held notification: its rendered subject, a line, a link."""
+    from webapp.services.compose import build_context
+    from webapp.services.rendering import BrandData, TemplateSource, render
+
+    if version is None:
+        return {"title": "", "detail": "", "url": ""}
+    full = build_context(org, to_email=email, to_name=to_name, extra=context)
+    source = TemplateSource.from_version(version)
+    result = render(source, BrandData.from_org(org), full, link_rewriter=lambda url, _: url)
+    lines = [line.strip() for line in (result.text or "").splitlines() if line.strip()]
+    detail = result.preheader.strip() or (lines[0] if lines else "")
+    url = next((link for link in result.links if link.startswith(("https://", "http://"))), "")
+    return {"title": result.subject.strip(), "detail": detail[:300], "url": url}
+
+
 def hold(
     org_id: uuid.UUID,
     *,
@@ -48,14 +70,18 @@ def hold(
     subject: str,
     context: dict[str, Any],
     candidate_id: uuid.UUID | None = None,
+    entry: dict[str, str] | None = None,
 ) -> DigestItem:
+    """Keep a notification for the recipient's next digest; ``entry`` (``summarize``) is
+    what the digest will say about it."""
+    entry = entry or {}
     item = DigestItem(
         org_id=org_id,
         email=email.lower(),
         category=category,
         kind=kind,
-        subject=subject,
-        context=context,
+        subject=entry.get("title") or subject,
+        context={**context, "digest_entry": entry},
         candidate_id=candidate_id,
     )
     db.session.add(item)
@@ -108,7 +134,7 @@ def send_digest(org_id: uuid.UUID, email: str, now: datetime) -> Message | None:
         org_id,
         to_email=email,
         to_name=candidate.full_name if candidate else "",
-        context=_context(candidate, items),
+        context=_context(candidate, items, local_date),
         category="digests",
         is_transactional=False,
         kind="digest",
@@ -135,9 +161,12 @@ def _stamp(items: list[DigestItem], message_id: uuid.UUID) -> None:
     )
 
 
-def _context(candidate: Candidate | None, items: list[DigestItem]) -> dict[str, Any]:
+def _context(
+    candidate: Candidate | None, items: list[DigestItem], local_date: str
+) -> dict[str, Any]:
     return {
         "candidate": candidate_data(candidate) if candidate else {},
+        "digest": {"date": local_date, "entries": [_entry(i) for i in items], "url": ""},
         "items": [
             {
                 "subject": i.subject,
@@ -152,15 +181,25 @@ def _context(candidate: Candidate | None, items: list[DigestItem]) -> dict[str, 
     }
 
 
+def _entry(item: DigestItem) -> dict[str, str]:
+    entry = dict((item.context or {}).get("digest_entry") or {})
+    return {
+        "title": entry.get("title") or item.subject,
+        "detail": entry.get("detail", ""),
+        "url": entry.get("url", ""),
+    }
+
+
 def _release(org_id: uuid.UUID, email: str, now: datetime) -> Message | None:
     """The recipient turned digests off: send what was held as one message now."""
     items = list(db.session.scalars(_pending(org_id, email)))
     if not items:
         return None
+    org = db.session.get(Organization, org_id)
     message = create_message(
         org_id,
         to_email=email,
-        context=_context(None, items),
+        context=_context(None, items, now.astimezone(zone("", org.timezone)).date().isoformat()),
         category="digests",
         is_transactional=False,
         kind="digest",

@@ -21,7 +21,7 @@ CATEGORY_CHOICES = (
     ("invitations", "Interview invitations"),
     ("reminders", "Interview reminders"),
     ("updates", "Updates about your application"),
-    ("digests", "Digests of open positions"),
+    ("digests", "Digest of your updates (several updates in one email)"),
     ("marketing", "News and events from us"),
 )
 CATEGORY_KEYS = tuple(key for key, _ in CATEGORY_CHOICES)

@@ -93,17 +93,43 @@ def trigger_event(
     if not rules:
         return []
     email, candidate = _recipient(org, data)
-    context = {
-        "event": {"type": event_type, **_plain(data)},
-        "candidate": candidate_data(candidate) if candidate else {"email": email},
-    }
+    context = event_context(event_type, _plain(data), candidate, email)
     return [_apply(org, rule, email, candidate, context, data, now) for rule in rules]
+
+
+EVENT_SECTIONS = ("candidate", "job", "interview")
+
+
+def event_context(
+    event_type: str, data: dict[str, Any], candidate: Candidate | None, email: str
+) -> dict[str, Any]:
+    """What a template sees for an event (docs/templates.md, "Event data"):
+
+    ``event`` is the event itself (``event.type`` and every field of its ``data``), and the
+    event's ``data.candidate``, ``data.job`` and ``data.interview`` are also ``candidate``,
+    ``job`` and ``interview``, the names every template uses. The candidate's own record
+    wins where it has a value; the event fills in what it lacks.
+    """
+    context: dict[str, Any] = {"event": {**data, "type": event_type}}
+    for name in EVENT_SECTIONS:
+        if isinstance(data.get(name), dict):
+            context[name] = dict(data[name])
+    person = context.setdefault("candidate", {})
+    if candidate is not None:
+        person.update({k: v for k, v in candidate_data(candidate).items() if v not in ("", None)})
+    person.setdefault("email", email)
+    if not person.get("full_name"):
+        parts = (person.get("first_name"), person.get("last_name"))
+        person["full_name"] = " ".join(str(p) for p in parts if p)
+    return context
 
 
 def _apply(org, rule, email, candidate, context, data, now) -> TriggerResult:
     template = db.session.get(EmailTemplate, rule.template_id)
     category = template.category if template else "updates"
+    to_name = candidate.full_name if candidate else context["candidate"]["full_name"]
     if digests.wants_digest(org.id, email, category):
+        version = template.current_version if template else None
         item = digests.hold(
             org.id,
             email=email,
@@ -112,12 +138,13 @@ def _apply(org, rule, email, candidate, context, data, now) -> TriggerResult:
             subject=template.name if template else rule.event_type,
             context=context,
             candidate_id=candidate.id if candidate else None,
+            entry=digests.summarize(org, version, email=email, to_name=to_name, context=context),
         )
         return TriggerResult(rule.id, digest_item_id=item.id)
     message = create_message(
         org.id,
         to_email=email,
-        to_name=candidate.full_name if candidate else "",
+        to_name=to_name,
         template_id=rule.template_id,
         template_version_id=template.current_version_id if template else None,
         context=context,

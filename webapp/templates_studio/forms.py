@@ -18,7 +18,7 @@ TYPE_LABELS = {
     "confirmation": "Answer confirmed (accepted, with the calendar entry)",
     "acknowledgement": "Answer received (declined or asked for another time)",
     "follow_up": "Follow-up / feedback request",
-    "digest": "Daily digest",
+    "digest": "Digest of your updates",
     "custom": "Custom",
 }
 CATEGORY_LABELS = {

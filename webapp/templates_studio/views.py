@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.models import EmailTemplate, Role, TemplateVersion
 from webapp.services import audit, outbox
 from webapp.services import email_templates as studio
+from webapp.services.candidates import CandidateError, normalize_email
 from webapp.services.rendering import BrandData, TemplateSource
 from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import FILTER_DOCS, VARIABLES
@@ -217,15 +218,23 @@ def restore(template_id, version_id):
 
 @bp.post("/<template_id>/test")
 def send_test(template_id):
-    """Send the current version to the signed-in user through the real sending path."""
+    """Send the current version through the real sending path, to the address typed in
+    (a colleague, a seed inbox) or else to the signed-in user."""
     template = get_or_404(EmailTemplate, template_id, g.org)
     if template.current_version_id is None:
         abort(404)
+    typed = (request.form.get("to") or "").strip()
+    try:
+        to_email = normalize_email(typed) if typed else current_user.email
+    except CandidateError:
+        flash(f"“{typed[:320]}” is not an email address; the test was not sent.", "error")
+        return redirect(url_for("templates_studio.edit", template_id=template.id))
+    mine = to_email == current_user.email.lower()
     context, _ = studio.preview_context(g.org)
     outbox.create_message(
         g.org.id,
-        to_email=current_user.email,
-        to_name=current_user.name or "",
+        to_email=to_email,
+        to_name=(current_user.name or "") if mine else "",
         template_id=template.id,
         template_version_id=template.current_version_id,
         context=context,
@@ -234,5 +243,5 @@ def send_test(template_id):
         kind=template.type,
     )
     db.session.commit()
-    flash(f"Test email on its way to {current_user.email}.", "success")
+    flash(f"Test email on its way to {to_email}.", "success")
     return redirect(url_for("templates_studio.edit", template_id=template.id))

@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from webapp.extensions import db
-from webapp.models import Candidate, EmailTemplate, Message
+from webapp.models import Candidate, EmailTemplate, Message, Organization, TemplateVersion
 from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
+from webapp.services.compose import build_context
 from webapp.services.outbox import create_message, create_messages
+from webapp.services.rendering import TemplateSource
+from webapp.services.rendering.required import missing_values
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
 
@@ -107,6 +110,8 @@ def message_fields(org_id: uuid.UUID, spec: dict[str, Any], content_of, candidat
     )
     content = _collect(errors, content_of, org_id, spec)
     candidate_id = _collect(errors, candidate_of, org_id, spec)
+    if content is not None and to_email is not None:
+        _collect(errors, require_values, org_id, content, spec, to_email)
     if errors:
         raise FieldErrors(errors)
     category = spec.get("category") or content.pop("default_category")
@@ -157,6 +162,39 @@ def resolve_content(org_id: uuid.UUID, spec: dict[str, Any]) -> dict[str, Any]:
         "raw_text": spec.get("text"),
         "kind": "custom",
         "default_category": "transactional",
+    }
+
+
+def require_values(
+    org_id: uuid.UUID, content: dict[str, Any], spec: dict[str, Any], to_email: str
+) -> None:
+    """Refuse a template send whose context leaves a value the template needs empty: it
+    would go out as "Interview for  at Acme" (``required.missing_values``, as the wizard)."""
+    if "raw_subject" in content:
+        return
+    version_id = content.get("template_version_id")
+    if version_id is not None:
+        source = TemplateSource.from_version(db.session.get(TemplateVersion, version_id))
+    else:
+        source = email_templates.system_default(content["kind"]).source
+    org = db.session.get(Organization, org_id)
+    context = build_context(
+        org, to_email=to_email, to_name=spec.get("to_name", ""), extra=spec.get("context") or {}
+    )
+    missing = missing_values(source, context)
+    if missing:
+        raise FieldErrors([_missing_error(path) for path in missing])
+
+
+def _missing_error(path: str) -> dict[str, str]:
+    hint = {
+        "candidate.first_name": " (or to_name)",
+        "candidate.full_name": " (or to_name)",
+    }.get(path, "")
+    return {
+        "field": f"context.{path}",
+        "message": f"the template prints {{{{ {path} }}}} and this send gives no value for it"
+        f"{hint}; give it, or give the template a default",
     }
 
 

@@ -48,13 +48,25 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "date": "2026-12-01",
         "url": "https://herald.example.com/",
         "entries": [
-            {"title": "12 invitations sent", "detail": "Backend Engineer shortlist"},
-            {"title": "3 candidates accepted", "detail": "next interview tomorrow 10:00"},
+            {"title": "Your interview is confirmed", "detail": "Tuesday at 10:00, Acme HQ",
+             "url": "https://herald.example.com/i/sample-token"},
+            {"title": "Your application was received", "detail": "Backend Engineer, London",
+             "url": ""},
         ],
     },
     "subject": "",
     "preheader": "",
     "body": "",
+    # an automation's event (POST /api/v1/events): its type and its data, as sent
+    "event": {
+        "type": "application.received",
+        "candidate": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+        "job": {"title": "Backend Engineer", "location": "London"},
+        "interview": {"at": "2026-12-01T10:00:00+00:00"},
+        "source": "careers site",
+        "reference": "APP-1042",
+        "url": "https://careers.example.com/applications/APP-1042",
+    },
 }  # fmt: skip
 
 VARIABLES: list[tuple[str, str]] = [
@@ -81,7 +93,11 @@ VARIABLES: list[tuple[str, str]] = [
     ("recipient.locale", "Language used by the date and money filters"),
     ("unsubscribe_url", "One-click unsubscribe link (the layout footer has it)"),
     ("preferences_url", "Email preference page"),
-    ("digest.entries", "Digest lines: each has title and detail"),
+    ("digest.entries", "Digest lines: each has title, detail and url"),
+    ("digest.date", "The digest's day, in the recipient's zone (filter: |date)"),
+    ("event.type", "Automations: the event's type, e.g. application.received"),
+    ("event.<field>", "Automations: any field of the event's data (event.reference…)"),
+    ("event.candidate / .job / .interview", "Automations: also as candidate, job, interview"),
 ]
 
 FILTER_DOCS: list[tuple[str, str]] = [

@@ -36,15 +36,26 @@ def allow(conn: redis.Redis, relay_key: str, *, cooldown: float) -> bool:
     return bool(conn.set(_key(relay_key) + ":probe", "1", nx=True, ex=max(1, int(cooldown))))
 
 
+def last_error(conn: redis.Redis, relay_key: str) -> str:
+    """The failure that counted last against the relay's circuit ("" when none is known)."""
+    reason = conn.hget(_key(relay_key), "reason")
+    return reason.decode() if isinstance(reason, bytes) else (reason or "")
+
+
 def record_success(conn: redis.Redis, relay_key: str) -> None:
     if conn.exists(_key(relay_key)):
         conn.delete(_key(relay_key), _key(relay_key) + ":probe")
 
 
-def record_failure(conn: redis.Redis, relay_key: str, *, threshold: int, cooldown: float) -> bool:
-    """Count a failure; returns True when the circuit is (now) open."""
+def record_failure(
+    conn: redis.Redis, relay_key: str, *, threshold: int, cooldown: float, reason: str = ""
+) -> bool:
+    """Count a failure (``reason``: what the relay answered, kept for people to read);
+    returns True when the circuit is (now) open."""
     key = _key(relay_key)
     failures = conn.hincrby(key, "failures", 1)
+    if reason:
+        conn.hset(key, "reason", reason[:500])
     conn.expire(key, int(cooldown * 10) + 60)
     if failures >= threshold:
         conn.hset(key, "open_until", time.time() + cooldown)

@@ -129,6 +129,7 @@ def _outgoing(message: Message) -> Outgoing:
         attempts=message.attempts,
         budget_started_at=message.retried_at or message.created_at,
         campaign_id=message.campaign_id,
+        invites_entry_id=message.shortlist_entry_id if message.category == "invitations" else None,
     )
 
 
@@ -154,6 +155,7 @@ def _render(item: Outgoing, message: Message, org: Organization, settings, dkim_
     item.subject = content.subject[:2000]
     item.links = content.links or None
     item.template_version_id = content.template_version_id
+    item.content = content  # the sent record (recorder, sent_record) keeps what went out
 
 
 def sending_domain(org: Organization, settings: Settings) -> str:
@@ -189,27 +191,39 @@ def _dkim_key(org: Organization) -> DkimKey | None:
 
 
 def _deliver(queue: deque, org_id, relays: list[RelayConfig], settings, conn, recorder) -> None:
+    """Each relay in turn takes what is left. A relay that cannot be reached is on every
+    waiting message's timeline with its real error; an open circuit is no attempt."""
+    last: tuple[str, Reply] | None = None  # the last relay tried and what it answered
+    skipped: list[tuple[str, str]] = []  # relays whose circuit is open, with their last error
     for relay in relays:
         if not queue:
             return
         if not circuit.allow(conn, relay.key, cooldown=settings.circuit_cooldown_seconds):
             logger.info("relay %s skipped: circuit open", relay.name)
+            skipped.append((relay.name, circuit.last_error(conn, relay.key)))
             continue
         try:
             _send_through(queue, org_id, relay, settings, conn, recorder)
         except RelayUnavailable as exc:
-            logger.warning("relay %s unavailable: %s", relay.name, exc.reply.describe()[:200])
+            reply = Reply(exc.reply.code, f"{exc.reply.describe()} ({relay.host}:{relay.port})")
+            logger.warning("relay %s unavailable: %s", relay.name, reply.describe()[:200])
             circuit.record_failure(
                 conn,
                 relay.key,
                 threshold=settings.circuit_failures,
                 cooldown=settings.circuit_cooldown_seconds,
+                reason=reply.describe(),
             )
+            recorder.relay_failed(list(queue), relay.name, reply)
+            last = (relay.name, reply)
             continue
         circuit.record_success(conn, relay.key)
-    while queue:  # no relay could take them: a connection failure, deferred (S1)
+    while queue:  # no relay could take them: deferred (S1), or failed once the budget is spent
         item = queue.popleft()
-        recorder.attempt(item, "", Reply(None, "no relay available (all circuits open or down)"), 0)
+        if last is not None:
+            recorder.relay_unreachable(item, *last)
+        else:
+            recorder.circuits_open(item, skipped, settings.circuit_cooldown_seconds)
 
 
 def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, recorder) -> None:

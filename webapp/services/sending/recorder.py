@@ -24,7 +24,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, MessageStatus, utcnow
 from webapp.services import events
-from webapp.services.sending import marks, outcomes
+from webapp.services.sending import marks, outcomes, sent_record
 from webapp.services.sending.outcomes import Reply
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class Outgoing:
     data: bytes = b""
     mail_from: str = ""
     handed_over: bool = False  # released to SMTP (its fate is in Redis until the next commit)
+    content: Any = None  # the Content the bytes were built from, for the sent record
+    invites_entry_id: uuid.UUID | None = None  # its shortlist entry is "invited" once sent
 
     @property
     def domain(self) -> str:
@@ -65,6 +67,8 @@ class Recorder:
         self.events: list[dict[str, Any]] = []
         self.hooks: list[tuple[uuid.UUID, str, dict]] = []
         self.bounces: list[Outgoing] = []
+        self.contents: list[dict[str, Any]] = []
+        self.invited: list[uuid.UUID] = []
         self.counts: dict[str, int] = {}
         self.done: set[uuid.UUID] = set()  # ids with an outcome recorded
         self.held: set[uuid.UUID] = set()
@@ -102,19 +106,60 @@ class Recorder:
 
     def attempt(self, item: Outgoing, relay_name: str, reply: Reply, duration_ms: int) -> str:
         now = utcnow()
-        outcome = outcomes.classify(reply)
-        self.attempts.append(
-            {
-                "org_id": item.org_id,
-                "message_id": item.id,
-                "attempted_at": now,
-                "relay_name": relay_name,
-                "smtp_code": reply.code,
-                "smtp_reply": reply.describe()[:2000],
-                "outcome": outcome,
-                "duration_ms": duration_ms,
-            }
+        self.attempts.append(self._attempt_row(item, relay_name, reply, duration_ms, now))
+        if relay_name and item.content is not None:
+            self._keep_content(item, now)
+        return self._settle(item, relay_name, reply, now)
+
+    def relay_failed(self, items: list[Outgoing], relay_name: str, reply: Reply) -> None:
+        """A relay could not be reached for these messages: a try on each one's timeline
+        (the next relay may still send them)."""
+        now = utcnow()
+        self.attempts.extend(
+            self._attempt_row(item, relay_name, reply, None, now) for item in items
         )
+
+    def relay_unreachable(self, item: Outgoing, relay_name: str, reply: Reply) -> str:
+        """No relay took the message after at least one was tried (its try is on the
+        timeline already): the attempt counts and keeps the relay's real error."""
+        return self._settle(item, relay_name, reply, utcnow())
+
+    def circuits_open(self, item: Outgoing, skipped: list[tuple[str, str]], cooldown: float):
+        """Every relay's circuit is open: nothing was tried, so the attempt does not count;
+        the message waits for the circuit to be probed again, keeping the relays' last error."""
+        now = utcnow()
+        reasons = "; ".join(f"{name}: {error or 'repeated failures'}" for name, error in skipped)
+        row = {
+            "id": item.id,
+            "lease_expires_at": None,
+            "attempts": max(0, item.attempts - 1),
+            "last_error": f"not sent, every relay's circuit is open ({reasons})"[:2000],
+        }
+        if self._may_retry(item, now, attempts=item.attempts - 1):
+            row["status"] = MessageStatus.DEFERRED.value
+            row["send_after"] = now + timedelta(seconds=cooldown)
+        else:
+            row["status"] = MessageStatus.FAILED.value
+            row["failed_at"] = now
+            self._event(item, "failed", {"reply": row["last_error"]})
+        self._count(row["status"])
+        self.updates.append(row)
+        return row["status"]
+
+    def _attempt_row(self, item, relay_name: str, reply: Reply, duration_ms, now) -> dict:
+        return {
+            "org_id": item.org_id,
+            "message_id": item.id,
+            "attempted_at": now,
+            "relay_name": relay_name,
+            "smtp_code": reply.code,
+            "smtp_reply": reply.describe()[:2000],
+            "outcome": outcomes.classify(reply),
+            "duration_ms": duration_ms,
+        }
+
+    def _settle(self, item: Outgoing, relay_name: str, reply: Reply, now: datetime) -> str:
+        outcome = outcomes.classify(reply)
         row = {
             "id": item.id,
             "relay_name": relay_name,
@@ -138,9 +183,24 @@ class Recorder:
         self.updates.append(row)
         self.done.add(row["id"])
 
+    def _keep_content(self, item: Outgoing, now: datetime) -> None:
+        """What this attempt handed to the server, for the message page (sent_record)."""
+        self.contents.append(
+            sent_record.record_row(
+                message_id=item.id,
+                org_id=item.org_id,
+                sent_at=now,
+                content=item.content,
+                keep_body=self.settings.sent_content_retention_days > 0,
+            )
+        )
+        item.content = None
+
     def _status(self, item: Outgoing, reply: Reply, outcome: str, row: dict, now) -> str:
         if outcome == outcomes.SENT:
             row["sent_at"] = now
+            if item.invites_entry_id is not None:
+                self.invited.append(item.invites_entry_id)
             self._event(item, "sent", {"smtp_code": reply.code})
             self.hooks.append((item.org_id, "message.sent", self._hook_data(item)))
             return MessageStatus.SENT.value
@@ -168,9 +228,9 @@ class Recorder:
         self._event(item, "failed", {"smtp_code": reply.code, "reply": reply.describe()})
         return MessageStatus.FAILED.value
 
-    def _may_retry(self, item: Outgoing, now: datetime) -> bool:
+    def _may_retry(self, item: Outgoing, now: datetime, attempts: int | None = None) -> bool:
         return outcomes.budget_left(
-            attempts=item.attempts,
+            attempts=item.attempts if attempts is None else attempts,
             created_at=item.budget_started_at,
             now=now,
             max_attempts=self.settings.retry_max_attempts,
@@ -242,6 +302,8 @@ class Recorder:
         _bulk_update(self.updates)
         if self.attempts:
             db.session.execute(db.insert(DeliveryAttempt), self.attempts)
+        sent_record.write(self.contents)
+        self._mark_invited()
         self._suppress_bounces()
         self._emit_hooks()
         db.session.commit()
@@ -251,6 +313,21 @@ class Recorder:
         except redis.RedisError as exc:  # the outcomes are committed; the batch stops soon
             logger.warning("outcomes committed but Redis failed after the commit: %s", exc)
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
+        self.contents, self.invited = [], []
+
+    def _mark_invited(self) -> None:
+        """A shortlist entry reads "invited" once its invitation went out, not before (a
+        suppressed or failed invitation leaves it pending)."""
+        if not self.invited:
+            return
+        from webapp.models import ShortlistEntry
+
+        db.session.execute(
+            update(ShortlistEntry)
+            .where(ShortlistEntry.id.in_(self.invited), ShortlistEntry.response_status == "pending")
+            .values(response_status="invited")
+            .execution_options(synchronize_session=False)
+        )
 
     def _suppress_bounces(self) -> None:
         if not self.bounces:
