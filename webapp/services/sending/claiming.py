@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
-from webapp.models import Message, MessageStatus
+from webapp.models import Message, MessageStatus, ShortlistEntry
 from webapp.services import events
 from webapp.services.sending import marks
 
@@ -184,6 +184,20 @@ def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> None:
         .values(status=MessageStatus.SENT.value, sent_at=now, lease_expires_at=None, last_error="")
         .execution_options(synchronize_session=False)
     )
+    invited = db.session.scalars(
+        select(Message.shortlist_entry_id).where(
+            Message.id.in_([row.id for row in rows]),
+            Message.category == "invitations",
+            Message.shortlist_entry_id.is_not(None),
+        )
+    ).all()
+    if invited:  # as the recorder does: an entry reads "invited" once its invitation went out
+        db.session.execute(
+            update(ShortlistEntry)
+            .where(ShortlistEntry.id.in_(invited), ShortlistEntry.response_status == "pending")
+            .values(response_status="invited")
+            .execution_options(synchronize_session=False)
+        )
     pending = [
         events.make_event(org_id=row.org_id, message_id=row.id, type="sent", source="smtp", data={})
         for row in rows
