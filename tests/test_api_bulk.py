@@ -48,7 +48,7 @@ def test_the_queries_of_a_bulk_request_do_not_grow_with_its_size(api, org):
             for n in range(count)
         ]  # fmt: skip
 
-    _statements(api, items(1))  # the key is looked up and cached by the first request
+    _statements(api, items(2))  # the key and both versions are looked up and cached first
     small, _ = _statements(api, items(4))
     large, body = _statements(api, items(120))
     assert len(large) == len(small)

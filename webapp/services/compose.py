@@ -92,7 +92,7 @@ def build_context(
 _versions: OrderedDict[uuid.UUID, TemplateSource] = OrderedDict()
 
 
-def _version_source(version_id: uuid.UUID, org_id: uuid.UUID) -> TemplateSource | None:
+def version_source(version_id: uuid.UUID, org_id: uuid.UUID) -> TemplateSource | None:
     """Versions never change after insert, so their source is cached by id."""
     source = _versions.get(version_id)
     if source is None:
@@ -108,18 +108,18 @@ def _version_source(version_id: uuid.UUID, org_id: uuid.UUID) -> TemplateSource 
 
 def template_source_for(message: Message, org: Organization) -> TemplateSource:
     if message.template_version_id:
-        source = _version_source(message.template_version_id, org.id)
+        source = version_source(message.template_version_id, org.id)
         if source is not None:
             return source
     if message.template_id:
         template = db.session.get(EmailTemplate, message.template_id)
         if template is not None and template.org_id == org.id and template.current_version_id:
-            source = _version_source(template.current_version_id, org.id)
+            source = version_source(template.current_version_id, org.id)
             if source is not None:
                 return source
     override = org_template_for_type(org.id, message.kind)
     if override is not None and override.current_version_id:
-        source = _version_source(override.current_version_id, org.id)
+        source = version_source(override.current_version_id, org.id)
         if source is not None:
             return source
     return system_default(message.kind).source

@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from webapp.extensions import db
-from webapp.models import Candidate, EmailTemplate, Message, Organization, TemplateVersion
+from webapp.models import Candidate, EmailTemplate, Message, Organization
 from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
-from webapp.services.compose import build_context
+from webapp.services.compose import build_context, version_source
 from webapp.services.outbox import create_message, create_messages
-from webapp.services.rendering import TemplateSource
 from webapp.services.rendering.required import missing_values
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
@@ -174,7 +173,7 @@ def require_values(
         return
     version_id = content.get("template_version_id")
     if version_id is not None:
-        source = TemplateSource.from_version(db.session.get(TemplateVersion, version_id))
+        source = version_source(version_id, org_id)  # cached: versions never change
     else:
         source = email_templates.system_default(content["kind"]).source
     org = db.session.get(Organization, org_id)
