@@ -6,6 +6,7 @@ vocabulary stays in code mode with the line that differs; keyboard, labels and s
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
@@ -290,7 +291,10 @@ def test_text_lists_italic_and_links_from_the_picker(editor):
     page.get_by_role("button", name="Add text", exact=True).click()
     page.keyboard.type("Bring your ID")
     page.get_by_role("button", name="Bulleted list").click()
-    assert page.get_by_role("button", name="Bulleted list").get_attribute("aria-pressed") == "true"
+    # the toolbar follows the selection after the browser's selectionchange event: wait for it
+    expect(page.get_by_role("button", name="Bulleted list")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     page.keyboard.press("Control+i")

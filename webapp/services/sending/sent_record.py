@@ -165,9 +165,10 @@ def _destination(kind: str, token: str, links: list[str], message_id: uuid.UUID)
         payload = read_token("click" if kind == "c" else "open", token, max_age=10**10)
     except InvalidToken:
         return None
-    if kind == "o" or not isinstance(payload, list) or len(payload) != 3:
+    # a click payload is [org, message, index] or, carrying its address, [org, message, index, url]
+    if kind == "o" or not isinstance(payload, list) or len(payload) not in (3, 4):
         return "#"
-    _org, token_message, index = payload
+    _org, token_message, index = payload[:3]
     if token_message != str(message_id) or not isinstance(index, int):
         return "#"
     if 0 <= index < len(links) and links[index] != HONEYPOT:
