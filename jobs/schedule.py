@@ -68,6 +68,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("campaigns.resume_stalled", "jobs.campaigns.resume_stalled", 60),
     PeriodicJob("digests.send_due_digests", "jobs.digests.send_due_digests", 300),
     PeriodicJob("reminders.schedule_due", "jobs.reminders.schedule_due", 60),
+    PeriodicJob("inbound.sweep_inbound", "jobs.inbound.sweep_inbound", 60),
+    PeriodicJob("inbound.poll_mailboxes", "jobs.inbound.poll_mailboxes", 60),
     PeriodicJob(
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),

@@ -4,6 +4,7 @@ from webapp.models.audience import Candidate, ImportRun, Job, Shortlist, Shortli
 from webapp.models.audit import AuditLog
 from webapp.models.base import Base, new_id, utcnow
 from webapp.models.campaign import Campaign, CampaignStatus
+from webapp.models.inbound import InboundMail, InboundMailbox
 from webapp.models.message import (
     DeliveryAttempt,
     IdempotencyRecord,
@@ -42,6 +43,8 @@ __all__ = [
     "DeliveryAttempt",
     "EmailTemplate",
     "IdempotencyRecord",
+    "InboundMail",
+    "InboundMailbox",
     "ImportRun",
     "Job",
     "Membership",
