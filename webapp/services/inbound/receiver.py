@@ -126,7 +126,9 @@ class InboundHandler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if parse_recipient(address) is None:
+        with self.app.app_context():  # the signing keys are the app's settings
+            known = parse_recipient(address) is not None
+        if not known:
             return "550 5.1.1 No such recipient here"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return "452 4.5.3 Too many recipients"

@@ -1,0 +1,214 @@
+"""Real SMTP sessions to a running ``herald inbound`` process: bounces, a complaint, an
+out-of-office, a candidate's reply with an attachment, an unknown address and an oversized
+mail; then real worker processes process them, and the suppression list, the message states,
+the timeline, the outgoing webhooks and the email forwarded to the recruiter show the result."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from datetime import timedelta
+from email import message_from_bytes
+
+import pytest
+from sqlalchemy import select
+
+from tests.support import factories
+from tests.support.inbound import InboundProcess, process_env, sample
+from tests.test_outgoing_webhooks import Receiver, endpoint_for
+from tests.test_worker import run_burst
+from webapp.extensions import db
+from webapp.models import (
+    Campaign,
+    InboundMail,
+    Message,
+    MessageEvent,
+    ShortlistEntry,
+    Suppression,
+    utcnow,
+)
+from webapp.services import outbox
+from webapp.services.inbound import addresses
+from webapp.services.tracking.drain import drain
+
+MAX_BYTES = 200_000
+
+
+@pytest.fixture
+def env(app, app_settings, smtp_server):
+    return process_env(
+        app,
+        app_settings,
+        HERALD_SMTP_HOST="127.0.0.1",
+        HERALD_SMTP_PORT=str(smtp_server.port),
+        HERALD_INBOUND_MAX_BYTES=str(MAX_BYTES),
+        HERALD_WEBHOOK_ALLOW_PRIVATE="true",
+    )
+
+
+@pytest.fixture
+def inbound(env, tmp_path):
+    from tests.conftest import ALLOWED_SMTP
+
+    process = InboundProcess(env, tmp_path / "inbound.log").start()
+    ALLOWED_SMTP.add(("127.0.0.1", process.port))
+    yield process
+    ALLOWED_SMTP.discard(("127.0.0.1", process.port))
+    process.stop()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture
+def recruiting(org):
+    """An organization with bounces and replies on, a recruiter's campaign, five candidates."""
+    addresses.set_switches(org, return_path=True, replies=True)
+    recruiter = factories.make_user("recruiter@acme.example", org=org, role="editor")
+    factories.make_user("admin@acme.example", org=org, role="admin")
+    job = factories.make_job(org, "Backend Engineer", location="Berlin")
+    people = [factories.make_candidate(org, f"cand{n}@example.org") for n in range(5)]
+    people[4].first_name, people[4].last_name = "Jane", "Doe"
+    shortlist = factories.make_shortlist(org, job, people)
+    campaign = Campaign(
+        org_id=org.id, name="Backend interviews", job_id=job.id, created_by_id=recruiter.id
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    entries = {e.candidate_id: e for e in db.session.scalars(select(ShortlistEntry))}
+    messages = [sent_message(org, c, campaign, entries[c.id], shortlist) for c in people]
+    db.session.commit()
+    return org, messages
+
+
+def sent_message(org, candidate, campaign, entry, shortlist) -> Message:
+    message = outbox.create_message(
+        org.id,
+        to_email=candidate.email,
+        raw_subject="Your interview at Acme",
+        raw_text="Hello",
+        candidate_id=candidate.id,
+        campaign_id=campaign.id,
+        shortlist_entry_id=entry.id,
+        send_after=utcnow() + timedelta(days=1),  # scheduled: nothing is enqueued
+    )
+    message.status, message.sent_at = "sent", utcnow() - timedelta(hours=1)
+    message.subject = "Your interview at Acme"
+    message.message_id_header = f"<{message.id}@example.com>"
+    return message
+
+
+def fill(message: Message, app) -> dict[str, str]:
+    settings = app.config["HERALD"]
+    return {
+        "verp": addresses.bounce_address(message.id, "example.com", settings),
+        "reply": addresses.reply_address(message.id, "example.com", settings),
+        "feedback": addresses.feedback_address(message.org_id, "example.com", settings),
+        "recipient": message.to_email,
+        "message_id": message.message_id_header,
+        "herald_id": str(message.id),
+    }
+
+
+def deliver(inbound: InboundProcess, name: str, rcpt_key: str, values: dict, mail_from: str = ""):
+    with inbound.smtp() as client:
+        refused = client.sendmail(mail_from, [values[rcpt_key]], sample(name, **values))
+    assert refused == {}
+
+
+def process_everything(env, app) -> None:
+    run_burst(env)  # processing jobs, then the forwards they queued
+    drain(app.extensions["herald.redis"])
+    db.session.commit()
+    run_burst(env)  # the webhook deliveries the drain kicked
+    db.session.expire_all()
+
+
+def test_bounces_complaint_out_of_office_and_reply_each_do_what_they_should(
+    app, env, inbound, recruiting, receiver, smtp_server
+):
+    org, (hard, soft, complained, away, replying) = recruiting
+    endpoint_for(org, receiver)
+    deliver(inbound, "postfix_hard", "verp", fill(hard, app))
+    deliver(inbound, "postfix_delayed", "verp", fill(soft, app))
+    deliver(inbound, "arf_abuse", "feedback", fill(complained, app), "feedback@arf.mail.yahoo.com")
+    deliver(inbound, "ooo_rfc3834", "reply", fill(away, app), away.to_email)
+    deliver(inbound, "reply_attachment", "reply", fill(replying, app), replying.to_email)
+    stored = db.session.scalars(select(InboundMail)).all()
+    assert len(stored) == 5 and all(len(row.raw) > 200 for row in stored)  # stored before 250
+
+    process_everything(env, app)
+
+    suppressed = {s.email: s.reason for s in db.session.scalars(select(Suppression))}
+    assert suppressed == {hard.to_email: "hard_bounce", complained.to_email: "complaint"}
+    states = {m.id: db.session.get(Message, m.id).status for m in (hard, soft, complained, away)}
+    assert states == {
+        hard.id: "bounced",
+        soft.id: "sent",
+        complained.id: "complained",
+        away.id: "sent",
+    }
+    assert "5.1.1" in db.session.get(Message, hard.id).last_error
+    events = {
+        (e.message_id, e.type, e.data.get("bounce_type"))
+        for e in db.session.scalars(select(MessageEvent))
+        if e.message_id in {m.id for m in (hard, soft, complained, away, replying)}
+    }
+    assert events == {
+        (hard.id, "bounced", "hard"),
+        (soft.id, "bounced", "soft"),
+        (complained.id, "complained", None),
+        (replying.id, "replied", None),
+    }
+    kinds = {row.message_id: row.kind for row in db.session.scalars(select(InboundMail))}
+    assert kinds[away.id] == "autoreply" and kinds[replying.id] == "reply"
+
+    posted = [json.loads(r["body"]) for r in receiver.received if r.get("valid")]
+    by_type = {p["type"]: p["data"] for p in posted}
+    assert set(by_type) >= {"message.bounced", "message.complained", "message.replied"}
+    hard_hook = [p["data"] for p in posted if p["data"].get("bounce_type") == "hard"][0]
+    assert hard_hook["status"] == "5.1.1" and "User unknown" in hard_hook["diagnostic"]
+
+    forwards = [r for r in smtp_server.received if "recruiter@acme.example" in r.rcpt_tos]
+    assert len(forwards) == 1, "one forward, to the campaign's creator; none for the auto-reply"
+    forward = message_from_bytes(forwards[0].data)
+    assert forward["Reply-To"] == f"Jane Doe <{replying.to_email}>"
+    body = forward.get_payload()[0].get_payload(decode=True).decode()
+    assert "Candidate: Jane Doe <cand4@example.org>" in body
+    assert "Job: Backend Engineer (Berlin)" in body
+    assert "Interview: " in body
+    assert "Thursday works, but could we do 10:00?" in body
+    assert "jane-doe-cv.pdf" in body
+
+
+def test_unknown_recipients_are_refused_at_rcpt_and_nothing_is_stored(app, inbound, recruiting):
+    org, messages = recruiting
+    values = fill(messages[0], app)
+    forged = values["verp"].replace("bounces+", "bounces+x", 1)
+    for address in ("someone@example.net", "postmaster@bounces.example.com", forged):
+        with inbound.smtp() as client:
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                client.sendmail("", [address], b"Subject: hi\r\n\r\nhello\r\n")
+        assert refused.value.recipients[address][0] == 550
+    assert db.session.scalars(select(InboundMail)).all() == []
+
+
+def test_an_oversized_mail_is_refused_and_not_stored(app, inbound, recruiting):
+    org, messages = recruiting
+    values = fill(messages[0], app)
+    big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * (MAX_BYTES // 1000 + 10)
+    with inbound.smtp() as client:
+        client.ehlo()
+        client.esmtp_features.pop("size", None)  # a client that ignores SIZE: refused at DATA
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("", [values["verp"]], big)
+    assert refused.value.smtp_code == 552
+    with inbound.smtp() as client:  # one that reads SIZE is refused before sending the data
+        with pytest.raises(smtplib.SMTPSenderRefused) as early:
+            client.sendmail("", [values["verp"]], big)
+    assert early.value.smtp_code == 552
+    assert db.session.scalars(select(InboundMail)).all() == []
