@@ -49,7 +49,10 @@ def sweep_inbound(limit: int = 500) -> int:
     due = list(
         db.session.scalars(
             select(InboundMail.id)
-            .where(InboundMail.status == "received", InboundMail.created_at < utcnow() - SWEEP_AFTER)
+            .where(
+                InboundMail.status == "received",
+                InboundMail.created_at < utcnow() - SWEEP_AFTER,
+            )
             .order_by(InboundMail.created_at)
             .limit(limit)
         )

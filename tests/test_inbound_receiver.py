@@ -170,7 +170,7 @@ def test_bounces_complaint_out_of_office_and_reply_each_do_what_they_should(
     posted = [json.loads(r["body"]) for r in receiver.received if r.get("valid")]
     by_type = {p["type"]: p["data"] for p in posted}
     assert set(by_type) >= {"message.bounced", "message.complained", "message.replied"}
-    hard_hook = [p["data"] for p in posted if p["data"].get("bounce_type") == "hard"][0]
+    hard_hook = next(p["data"] for p in posted if p["data"].get("bounce_type") == "hard")
     assert hard_hook["status"] == "5.1.1" and "User unknown" in hard_hook["diagnostic"]
 
     forwards = [r for r in smtp_server.received if "recruiter@acme.example" in r.rcpt_tos]
@@ -186,19 +186,18 @@ def test_bounces_complaint_out_of_office_and_reply_each_do_what_they_should(
 
 
 def test_unknown_recipients_are_refused_at_rcpt_and_nothing_is_stored(app, inbound, recruiting):
-    org, messages = recruiting
+    _org, messages = recruiting
     values = fill(messages[0], app)
     forged = values["verp"].replace("bounces+", "bounces+x", 1)
     for address in ("someone@example.net", "postmaster@bounces.example.com", forged):
-        with inbound.smtp() as client:
-            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-                client.sendmail("", [address], b"Subject: hi\r\n\r\nhello\r\n")
+        with inbound.smtp() as client, pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.sendmail("", [address], b"Subject: hi\r\n\r\nhello\r\n")
         assert refused.value.recipients[address][0] == 550
     assert db.session.scalars(select(InboundMail)).all() == []
 
 
 def test_an_oversized_mail_is_refused_and_not_stored(app, inbound, recruiting):
-    org, messages = recruiting
+    _org, messages = recruiting
     values = fill(messages[0], app)
     big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * (MAX_BYTES // 1000 + 10)
     with inbound.smtp() as client:
@@ -207,8 +206,8 @@ def test_an_oversized_mail_is_refused_and_not_stored(app, inbound, recruiting):
         with pytest.raises(smtplib.SMTPDataError) as refused:
             client.sendmail("", [values["verp"]], big)
     assert refused.value.smtp_code == 552
-    with inbound.smtp() as client:  # one that reads SIZE is refused before sending the data
-        with pytest.raises(smtplib.SMTPSenderRefused) as early:
-            client.sendmail("", [values["verp"]], big)
+    # a client that reads SIZE is refused before it sends the data
+    with inbound.smtp() as client, pytest.raises(smtplib.SMTPSenderRefused) as early:
+        client.sendmail("", [values["verp"]], big)
     assert early.value.smtp_code == 552
     assert db.session.scalars(select(InboundMail)).all() == []

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.messages import bp
+from webapp.messages import incoming as _incoming  # noqa: F401 - registers the attachment route
 from webapp.messages.forms import STATUS_CHOICES, parse_filters
 from webapp.models import Campaign, EmailTemplate, Message, MessageEvent
+from webapp.services.inbound import history as inbound_history
 from webapp.services.sending import actions
 from webapp.services.sending.content import ComposeError, compose
 from webapp.tenancy import get_or_404, scoped
@@ -79,7 +81,10 @@ def show(message_id):
         + [("event", e.occurred_at, e) for e in events],
         key=lambda item: item[1],
     )
-    return render_template("messages/show.html", message=message, timeline=timeline)
+    incoming = inbound_history.for_message(g.org.id, message.id)
+    return render_template(
+        "messages/show.html", message=message, timeline=timeline, incoming=incoming
+    )
 
 
 @bp.get("/<uuid:message_id>/preview")

@@ -48,8 +48,10 @@ def _context_lines(message: Message, row: InboundMail) -> list[str]:
         else None
     )
     job = _job(message, entry)
-    name = " ".join(p for p in (candidate.first_name, candidate.last_name) if p) if candidate else ""
-    lines = [f"Candidate: {name or row.details.get('from_name') or row.from_email} <{row.from_email}>"]
+    parts = (candidate.first_name, candidate.last_name) if candidate else ()
+    name = " ".join(p for p in parts if p)
+    name = name or row.details.get("from_name") or row.from_email
+    lines = [f"Candidate: {name} <{row.from_email}>"]
     if job is not None:
         lines.append(f"Job: {job.title}" + (f" ({job.location})" if job.location else ""))
     if entry is not None and entry.interview_at is not None:
@@ -64,7 +66,8 @@ def _context_lines(message: Message, row: InboundMail) -> list[str]:
 
 def _job(message: Message, entry: ShortlistEntry | None) -> Job | None:
     if entry is not None:
-        job_id = db.session.scalar(select(Shortlist.job_id).where(Shortlist.id == entry.shortlist_id))
+        statement = select(Shortlist.job_id).where(Shortlist.id == entry.shortlist_id)
+        job_id = db.session.scalar(statement)
         if job_id:
             return db.session.get(Job, job_id)
     campaign = db.session.get(Campaign, message.campaign_id) if message.campaign_id else None
