@@ -68,6 +68,5 @@ def poll_mailboxes() -> int:
     from webapp.services.inbound import imap
 
     fetched = imap.poll_all()
-    ids = [row_id for row_id in fetched]
-    enqueue_process(ids)
-    return len(ids)
+    enqueue_process(fetched)
+    return len(fetched)

@@ -18,6 +18,7 @@ from webapp.settings import (  # noqa: F401
     bp,
     brand,
     domains,
+    inbound,
     providers,
     relays,
     suppressions,

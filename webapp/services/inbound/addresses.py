@@ -106,3 +106,47 @@ def parse_recipient(address: str) -> Recipient | None:
         return Recipient(purpose, read_address_token(purpose, token))
     except InvalidToken:
         return None
+
+
+def herald_host(settings: Any) -> str:
+    """The host name the MX records point at: the one in ``HERALD_PUBLIC_URL``."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(settings.public_url).hostname or "localhost").lower()
+
+
+def dns_records(domain: str, settings: Any, wanted: Switches) -> list[dict[str, str]]:
+    """The records that bring bounces and replies for ``domain`` to ``herald inbound``."""
+    found: list[dict[str, str]] = []
+    mx_value = f"10 {herald_host(settings)}."
+    if wanted.return_path:
+        bounces = bounce_domain(domain, settings)
+        found += [
+            {
+                "kind": "Bounce MX",
+                "type": "MX",
+                "host": bounces,
+                "value": mx_value,
+                "why": "Bounces and feedback-loop reports for the return path "
+                f"bounces+…@{bounces} reach herald inbound (or your Postfix in front of it).",
+            },
+            {
+                "kind": "Bounce SPF",
+                "type": "TXT",
+                "host": bounces,
+                "value": f"v=spf1 include:{domain} ~all",
+                "why": "The return path is on this subdomain, so receivers check SPF here: it "
+                "allows whatever the sending domain's SPF allows, and DMARC stays aligned.",
+            },
+        ]
+    if wanted.replies:
+        found.append(
+            {
+                "kind": "Reply MX",
+                "type": "MX",
+                "host": reply_domain(domain, settings),
+                "value": mx_value,
+                "why": "Candidates' replies to reply+… addresses reach herald inbound.",
+            }
+        )
+    return found
