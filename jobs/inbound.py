@@ -1,9 +1,11 @@
 """Incoming-mail jobs. Names are API (queued jobs refer to them): keep them.
 
-- ``process_inbound(inbound_id)``: classify and apply one stored mail (safe to run twice: a
-  processed row is left alone, and its events carry fixed ids).
-- ``sweep_inbound()``: enqueue stored mail that no job has processed yet (Redis lost the job,
-  or was down when ``herald inbound`` stored it), and retry failed attempts.
+- ``process_inbound(inbound_id)``: ``herald inbound`` enqueues one per stored mail; the job
+  claims and processes every mail waiting (that one included) in batches, so a burst of
+  bounces costs a few transactions, and a job whose mail another job already took ends at
+  once. Safe to run twice: a processed row is left alone and its events carry fixed ids.
+- ``sweep_inbound()``: hands back rows of jobs that died, and starts processing when stored
+  mail waits with no job (Redis lost it, or was down when the mail was stored).
 - ``poll_mailboxes()``: fetch new mail from the IMAP mailboxes organizations configured.
 """
 
@@ -11,62 +13,52 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
-from datetime import timedelta
-
-from sqlalchemy import select
+from collections import Counter
 
 from jobs.queues import DEFAULT, get_queue
-from webapp.extensions import db
-from webapp.models import InboundMail, utcnow
 from webapp.redis_client import get_redis
-from webapp.services.inbound import processing
+from webapp.services.inbound import claiming, processing
 
 logger = logging.getLogger(__name__)
-SWEEP_AFTER = timedelta(seconds=60)
+SWEEP_AFTER_SECONDS = 60
+MAX_BATCHES = 20  # per job: a long backlog is shared with the next job
 
 
-def enqueue_process(ids: Iterable[uuid.UUID]) -> None:
-    queue = get_queue(DEFAULT)
-    for inbound_id in ids:
-        queue.enqueue(
-            "jobs.inbound.process_inbound",
-            str(inbound_id),
-            description="process_inbound",
-            job_timeout=120,
-            result_ttl=60,
-        )
-
-
-def process_inbound(inbound_id: str) -> str | None:
-    kind = processing.process(uuid.UUID(inbound_id), get_redis())
-    if kind:
-        logger.info("incoming mail %s processed: %s", inbound_id, kind)
-    return kind
-
-
-def sweep_inbound(limit: int = 500) -> int:
-    due = list(
-        db.session.scalars(
-            select(InboundMail.id)
-            .where(
-                InboundMail.status == "received",
-                InboundMail.created_at < utcnow() - SWEEP_AFTER,
-            )
-            .order_by(InboundMail.created_at)
-            .limit(limit)
-        )
+def enqueue_process(inbound_id: uuid.UUID | None = None) -> None:
+    """One processing job; the id (of the mail just stored) only says why it was enqueued."""
+    get_queue(DEFAULT).enqueue(
+        "jobs.inbound.process_inbound",
+        str(inbound_id) if inbound_id else None,
+        description="process_inbound",
+        job_timeout=600,
+        result_ttl=60,
     )
-    db.session.commit()
-    enqueue_process(due)
-    if due:
-        logger.info("re-enqueued %s stored incoming mails", len(due))
-    return len(due)
+
+
+def process_inbound(inbound_id: str | None = None) -> dict[str, int]:
+    kinds: Counter = Counter()
+    for _ in range(MAX_BATCHES):
+        ids = claiming.claim_due()
+        if not ids:
+            break
+        kinds.update(processing.process(ids, get_redis()))
+    if kinds:
+        logger.info("incoming mail processed: %s", dict(kinds))
+    return dict(kinds)
+
+
+def sweep_inbound() -> int:
+    released = claiming.release_stale()
+    if released or claiming.waiting_since(SWEEP_AFTER_SECONDS):
+        enqueue_process()
+        logger.info("incoming mail waiting (%s handed back): processing enqueued", released)
+    return released
 
 
 def poll_mailboxes() -> int:
     from webapp.services.inbound import imap
 
     fetched = imap.poll_all()
-    enqueue_process(fetched)
+    if fetched:
+        enqueue_process(fetched[0])  # one job takes them all
     return len(fetched)

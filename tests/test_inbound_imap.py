@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from jobs.inbound import poll_mailboxes
 from tests.support.dovecot import Dovecot
-from tests.support.inbound import process_env, sample
-from tests.test_inbound_receiver import fill, recruiting  # noqa: F401 - fixture
+from tests.support.inbound import fill, process_env, sample
 from tests.test_worker import run_burst
 from webapp.extensions import db
 from webapp.models import InboundMail, InboundMailbox, Message, Suppression
@@ -47,7 +46,7 @@ def test_polled_bounces_and_replies_are_processed_and_moved_never_deleted(
     app,
     app_settings,
     dovecot,
-    recruiting,  # noqa: F811
+    recruiting,
 ):
     org, (hard, _soft, _complained, _away, replying) = recruiting
     mailbox(org, dovecot)
@@ -74,7 +73,7 @@ def test_polled_bounces_and_replies_are_processed_and_moved_never_deleted(
 def test_a_mail_stored_but_not_moved_before_a_crash_is_moved_and_not_stored_again(
     app,
     dovecot,
-    recruiting,  # noqa: F811
+    recruiting,
     monkeypatch,
 ):
     org, messages = recruiting

@@ -7,28 +7,17 @@ from __future__ import annotations
 
 import json
 import smtplib
-from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
 from sqlalchemy import select
 
-from tests.support import factories
-from tests.support.inbound import InboundProcess, process_env, sample
+from jobs.queues import get_queue
+from tests.support.inbound import InboundProcess, fill, process_env, sample
 from tests.test_outgoing_webhooks import Receiver, endpoint_for
 from tests.test_worker import run_burst
 from webapp.extensions import db
-from webapp.models import (
-    Campaign,
-    InboundMail,
-    Message,
-    MessageEvent,
-    ShortlistEntry,
-    Suppression,
-    utcnow,
-)
-from webapp.services import outbox
-from webapp.services.inbound import addresses
+from webapp.models import InboundMail, Message, MessageEvent, Suppression
 from webapp.services.tracking.drain import drain
 
 MAX_BYTES = 200_000
@@ -64,56 +53,6 @@ def receiver():
     server.server.shutdown()
 
 
-@pytest.fixture
-def recruiting(org):
-    """An organization with bounces and replies on, a recruiter's campaign, five candidates."""
-    addresses.set_switches(org, return_path=True, replies=True)
-    recruiter = factories.make_user("recruiter@acme.example", org=org, role="editor")
-    factories.make_user("admin@acme.example", org=org, role="admin")
-    job = factories.make_job(org, "Backend Engineer", location="Berlin")
-    people = [factories.make_candidate(org, f"cand{n}@example.org") for n in range(5)]
-    people[4].first_name, people[4].last_name = "Jane", "Doe"
-    shortlist = factories.make_shortlist(org, job, people)
-    campaign = Campaign(
-        org_id=org.id, name="Backend interviews", job_id=job.id, created_by_id=recruiter.id
-    )
-    db.session.add(campaign)
-    db.session.flush()
-    entries = {e.candidate_id: e for e in db.session.scalars(select(ShortlistEntry))}
-    messages = [sent_message(org, c, campaign, entries[c.id], shortlist) for c in people]
-    db.session.commit()
-    return org, messages
-
-
-def sent_message(org, candidate, campaign, entry, shortlist) -> Message:
-    message = outbox.create_message(
-        org.id,
-        to_email=candidate.email,
-        raw_subject="Your interview at Acme",
-        raw_text="Hello",
-        candidate_id=candidate.id,
-        campaign_id=campaign.id,
-        shortlist_entry_id=entry.id,
-        send_after=utcnow() + timedelta(days=1),  # scheduled: nothing is enqueued
-    )
-    message.status, message.sent_at = "sent", utcnow() - timedelta(hours=1)
-    message.subject = "Your interview at Acme"
-    message.message_id_header = f"<{message.id}@example.com>"
-    return message
-
-
-def fill(message: Message, app) -> dict[str, str]:
-    settings = app.config["HERALD"]
-    return {
-        "verp": addresses.bounce_address(message.id, "example.com", settings),
-        "reply": addresses.reply_address(message.id, "example.com", settings),
-        "feedback": addresses.feedback_address(message.org_id, "example.com", settings),
-        "recipient": message.to_email,
-        "message_id": message.message_id_header,
-        "herald_id": str(message.id),
-    }
-
-
 def deliver(inbound: InboundProcess, name: str, rcpt_key: str, values: dict, mail_from: str = ""):
     with inbound.smtp() as client:
         refused = client.sendmail(mail_from, [values[rcpt_key]], sample(name, **values))
@@ -124,7 +63,8 @@ def process_everything(env, app) -> None:
     run_burst(env)  # processing jobs, then the forwards they queued
     drain(app.extensions["herald.redis"])
     db.session.commit()
-    run_burst(env)  # the webhook deliveries the drain kicked
+    get_queue().enqueue("jobs.webhooks.deliver_due")  # what the scheduler runs every 10 s
+    run_burst(env)  # the webhook deliveries the drain wrote
     db.session.expire_all()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0001
-Create Date: 2026-12-02 13:50:17.725604
+Create Date: 2026-12-02 14:16:17.009319
 
 """
 from alembic import op
@@ -54,6 +54,7 @@ def upgrade():
     sa.Column('raw', sa.LargeBinary(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('claimed_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('processed_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),

@@ -95,3 +95,18 @@ def process_env(app, app_settings, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
+
+
+def fill(message, app) -> dict[str, str]:
+    """The placeholders of a sample, for a mail about ``message``."""
+    from webapp.services.inbound import addresses
+
+    settings = app.config["HERALD"]
+    return {
+        "verp": addresses.bounce_address(message.id, "example.com", settings),
+        "reply": addresses.reply_address(message.id, "example.com", settings),
+        "feedback": addresses.feedback_address(message.org_id, "example.com", settings),
+        "recipient": message.to_email,
+        "message_id": message.message_id_header,
+        "herald_id": str(message.id),
+    }

@@ -41,7 +41,9 @@ class InboundMail(IdMixin, TimestampMixin, Base):
     rcpt_to: Mapped[list] = mapped_column(default=list)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received|processed|failed
+    # received → processing (claimed by a job at claimed_at) → processed | failed
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)

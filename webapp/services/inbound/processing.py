@@ -23,14 +23,16 @@ import email.policy
 import logging
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from email.message import Message as EmailMessage
 from typing import Any
 
 import redis
+from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import InboundMail, Message, utcnow
+from webapp.models import InboundMail, Message, Suppression, utcnow
 from webapp.services import events, suppressions
 from webapp.services.inbound import addresses, arf, autoreply, dsn, replies
 
@@ -115,35 +117,67 @@ def _reference_ids(values: list[str]) -> list[uuid.UUID]:
 
 
 def match_message(
-    token_ids: list[uuid.UUID], references: list[str], org_id: uuid.UUID | None
+    messages: dict[uuid.UUID, Message],
+    token_ids: list[uuid.UUID],
+    references: list[str],
+    org_id: uuid.UUID | None,
 ) -> Message | None:
     for message_id in token_ids:
-        message = db.session.get(Message, message_id)
+        message = messages.get(message_id)
         if message is not None and (org_id is None or message.org_id == org_id):
             return message
     if org_id is None:  # a fallback reference is trusted only within a known organization
         return None
     for message_id in _reference_ids(references):
-        message = db.session.get(Message, message_id)
+        message = messages.get(message_id)
         if message is not None and message.org_id == org_id:
             return message
     return None
 
 
-def process(inbound_id: uuid.UUID, conn: redis.Redis) -> str | None:
-    """Process one row (commits). Returns its kind, or None when there was nothing to do."""
-    row = db.session.get(InboundMail, inbound_id)
-    if row is None or row.status == "processed":
-        return None
+@dataclass
+class _Item:
+    row: InboundMail
+    msg: EmailMessage
+    token_ids: list[uuid.UUID]
+    org_id: uuid.UUID | None
+    finding: Finding
+
+
+def process(ids: list[uuid.UUID], conn: redis.Redis) -> dict[str, int]:
+    """Process the rows ``ids`` together: one read of their messages, one commit. When the
+    batch fails, each row is tried alone so one bad mail cannot hold the others back; a row
+    that still fails is left for a retry (``attempts``, ``error``), never lost."""
     try:
-        stream = _process_row(row)
-        events.push_events(conn, stream)  # before the commit: a retry pushes the same ids
-        db.session.commit()
+        return _process_together(ids, conn)
     except Exception as exc:
         db.session.rollback()
-        _record_failure(inbound_id, exc)
-        raise
-    return row.kind
+        if len(ids) == 1:
+            _record_failure(ids[0], exc)
+            raise
+    kinds: Counter = Counter()
+    for inbound_id in ids:
+        try:
+            kinds.update(_process_together([inbound_id], conn))
+        except Exception as exc:
+            db.session.rollback()
+            _record_failure(inbound_id, exc)
+            logger.exception("incoming mail %s could not be processed", inbound_id)
+    return dict(kinds)
+
+
+def _process_together(ids: list[uuid.UUID], conn: redis.Redis) -> dict[str, int]:
+    rows = db.session.scalars(
+        select(InboundMail).where(
+            InboundMail.id.in_(ids), InboundMail.status.in_(("received", "processing"))
+        )
+    ).all()
+    if not rows:
+        return {}
+    stream = _apply_all(rows)
+    events.push_events(conn, stream)  # before the commit: a retry pushes the same ids
+    db.session.commit()
+    return dict(Counter(row.kind for row in rows))
 
 
 def _record_failure(inbound_id: uuid.UUID, exc: Exception) -> None:
@@ -152,39 +186,59 @@ def _record_failure(inbound_id: uuid.UUID, exc: Exception) -> None:
         return
     row.attempts += 1
     row.error = f"{type(exc).__name__}: {exc}"[:1000]
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"  # kept, with its raw bytes, for a person to look at
-    db.session.commit()
+    row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "received"
+    db.session.commit()  # a failed row is kept, with its raw bytes, for a person to look at
     logger.warning("incoming mail %s failed (attempt %s)", inbound_id, row.attempts)
 
 
-def _process_row(row: InboundMail) -> list[dict]:
-    from webapp.services.inbound import forwarding
-
-    msg = parse(row.raw)
-    token_ids, purposes, feedback_org = _token_matches(row.rcpt_to or [])
-    finding = classify(msg, row.mail_from, purposes)
-    message = match_message(token_ids, finding.ids, feedback_org or row.org_id)
-    row.kind, row.details = finding.kind, finding.details
-    if message is not None:
-        row.org_id, row.message_id, row.candidate_id = (
-            message.org_id,
-            message.id,
-            message.candidate_id,
-        )
+def _apply_all(rows: list[InboundMail]) -> list[dict]:
+    items = []
+    for row in rows:
+        msg = parse(row.raw)
+        token_ids, purposes, feedback_org = _token_matches(row.rcpt_to or [])
+        finding = classify(msg, row.mail_from, purposes)
+        items.append(_Item(row, msg, token_ids, feedback_org or row.org_id, finding))
+    wanted = {i for item in items for i in item.token_ids + _reference_ids(item.finding.ids)}
+    messages = _load_messages(wanted)
     stream: list[dict] = []
-    if finding.kind == "reply" and message is not None:
-        _store_reply(row, msg)
-        stream.append(_event(row, message, "replied", {"inbound_id": str(row.id)}))
-        forwarding.forward_reply(row, message)
-    elif finding.kind == "autoreply":
-        row.from_email = replies.read_reply(msg).from_email
-    elif message is not None:
-        stream += _apply_report(row, finding, message)
-    row.status, row.processed_at, row.error = "processed", utcnow(), ""
-    row.attempts += 1
+    blocked: list[tuple[Message, str, str]] = []
+    for item in items:
+        message = match_message(messages, item.token_ids, item.finding.ids, item.org_id)
+        stream += _apply(item, message, blocked)
+    _suppress_all(blocked)
     db.session.flush()
     return stream
+
+
+def _load_messages(ids: set[uuid.UUID]) -> dict[uuid.UUID, Message]:
+    found: dict[uuid.UUID, Message] = {}
+    id_list = sorted(ids)
+    for start in range(0, len(id_list), 1000):
+        chunk = id_list[start : start + 1000]
+        found.update(
+            (m.id, m) for m in db.session.scalars(select(Message).where(Message.id.in_(chunk)))
+        )
+    return found
+
+
+def _apply(item: _Item, message: Message | None, blocked: list) -> list[dict]:
+    from webapp.services.inbound import forwarding
+
+    row, finding = item.row, item.finding
+    row.kind, row.details = finding.kind, finding.details
+    row.status, row.processed_at, row.error = "processed", utcnow(), ""
+    row.attempts += 1
+    if message is not None:
+        row.org_id, row.message_id = message.org_id, message.id
+        row.candidate_id = message.candidate_id
+    if finding.kind == "reply" and message is not None:
+        _store_reply(row, item.msg)
+        forwarding.forward_reply(row, message)
+        return [_event(row, message, "replied", {"inbound_id": str(row.id)})]
+    if finding.kind == "autoreply":
+        row.from_email = replies.read_reply(item.msg).from_email
+        return []
+    return _apply_report(row, finding, message, blocked) if message is not None else []
 
 
 def _store_reply(row: InboundMail, msg: EmailMessage) -> None:
@@ -194,13 +248,11 @@ def _store_reply(row: InboundMail, msg: EmailMessage) -> None:
     row.details = {"from_name": reply.from_name}
 
 
-def _apply_report(row: InboundMail, finding: Finding, message: Message) -> list[dict]:
+def _apply_report(row: InboundMail, finding: Finding, message: Message, blocked: list):
     if finding.complaint is not None:
         if not finding.complaint.is_complaint:
             return []
-        suppressions.suppress(
-            message.org_id, message.to_email, "complaint", source_message_id=message.id
-        )
+        blocked.append((message, "complaint", ""))
         return [_event(row, message, "complained", finding.details)]
     bounce = finding.bounce
     if bounce is None:
@@ -209,11 +261,34 @@ def _apply_report(row: InboundMail, finding: Finding, message: Message) -> list[
         return [_event(row, message, "delivered", finding.details)]
     if bounce.bounce_type == "hard":
         note = f"{bounce.status} {bounce.diagnostic}".strip()[:500]
-        suppressions.suppress(
-            message.org_id, message.to_email, "hard_bounce", note=note, source_message_id=message.id
-        )
+        blocked.append((message, "hard_bounce", note))
         message.last_error = f"Bounced: {note}"[:1000]
     return [_event(row, message, "bounced", finding.details)]
+
+
+def _suppress_all(blocked: list[tuple[Message, str, str]]) -> None:
+    """Suppress every (message's address, reason) in a few statements: one read of the rows
+    already there, then the new ones; a stronger reason replaces a weaker one."""
+    if not blocked:
+        return
+    emails = {suppressions.normalize(m.to_email) for m, _, _ in blocked}
+    orgs = {m.org_id for m, _, _ in blocked}
+    existing = {
+        (s.org_id, s.email): s
+        for s in db.session.scalars(
+            select(Suppression).where(Suppression.org_id.in_(orgs), Suppression.email.in_(emails))
+        )
+    }
+    for message, reason, note in blocked:
+        key = (message.org_id, suppressions.normalize(message.to_email))
+        row = existing.get(key)
+        if row is None:
+            row = existing[key] = Suppression(
+                org_id=key[0], email=key[1], reason=reason, note=note, source_message_id=message.id
+            )
+            db.session.add(row)
+        elif suppressions.outranks(reason, row.reason):
+            row.reason, row.note = reason, note or row.note
 
 
 def _event(row: InboundMail, message: Message, kind: str, data: dict) -> dict:

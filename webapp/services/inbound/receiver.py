@@ -108,7 +108,7 @@ def enqueue(row_id: uuid.UUID) -> None:
     from jobs.inbound import enqueue_process
 
     try:
-        enqueue_process([row_id])
+        enqueue_process(row_id)
     except Exception:  # Redis down: the row is stored; the sweeper enqueues it later
         logger.warning("incoming mail %s stored; enqueueing failed, the sweeper will", row_id)
 
