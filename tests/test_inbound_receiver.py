@@ -151,3 +151,29 @@ def test_an_oversized_mail_is_refused_and_not_stored(app, inbound, recruiting):
         client.sendmail("", [values["verp"]], big)
     assert early.value.smtp_code == 552
     assert db.session.scalars(select(InboundMail)).all() == []
+
+
+def test_connection_and_rate_limits_answer_try_later(app, app_settings, tmp_path, recruiting):
+    from tests.conftest import ALLOWED_SMTP
+
+    _org, messages = recruiting
+    env = process_env(
+        app, app_settings, HERALD_INBOUND_MAX_CONNECTIONS="1", HERALD_INBOUND_RATE_PER_MINUTE="2"
+    )
+    process = InboundProcess(env, tmp_path / "limits.log").start()
+    ALLOWED_SMTP.add(("127.0.0.1", process.port))
+    try:
+        values = fill(messages[0], app)
+        with process.smtp() as first:
+            with pytest.raises(smtplib.SMTPConnectError) as busy:
+                process.smtp()
+            assert busy.value.smtp_code == 421
+            for _ in range(2):
+                first.sendmail("", [values["verp"]], sample("postfix_hard", **values))
+            with pytest.raises(smtplib.SMTPSenderRefused) as slow_down:
+                first.sendmail("", [values["verp"]], sample("postfix_hard", **values))
+            assert slow_down.value.smtp_code == 451
+    finally:
+        ALLOWED_SMTP.discard(("127.0.0.1", process.port))
+        process.stop()
+    assert len(db.session.scalars(select(InboundMail)).all()) == 2

@@ -11,10 +11,12 @@ from webapp.services.inbound import history
 from webapp.tenancy import get_or_404
 
 
-@bp.get("/<uuid:message_id>/incoming/<uuid:inbound_id>/attachments/<int:index>")
-def attachment(message_id, inbound_id, index):
+@bp.get("/<uuid:message_id>/incoming/<uuid:inbound_id>/attachments/<index>")
+def attachment(message_id, inbound_id, index: str):
     message = get_or_404(Message, message_id, g.org)
-    found = history.attachment(g.org.id, message.id, inbound_id, index)
+    if not index.isdigit():
+        abort(404)
+    found = history.attachment(g.org.id, message.id, inbound_id, int(index))
     if found is None:
         abort(404)
     filename, _content_type, data = found

@@ -88,7 +88,8 @@ def reply_to(org: Any, message: Any, sending_domain: str, settings: Any) -> str:
     """The Reply-To header: the candidate for a forwarded reply, Herald's reply address when
     replies are on, else the organization's own Reply-To (or none)."""
     if message.kind == FORWARD_KIND:
-        return (message.context or {}).get("reply_to") or org.reply_to
+        candidate = " ".join(str((message.context or {}).get("reply_to") or "").split())
+        return candidate if candidate.isascii() and "@" in candidate else org.reply_to
     if switches(org).replies and message.kind != "notice":
         address = reply_address(message.id, sending_domain, settings)
         return formataddr((org.sender_name or org.name, address), charset="utf-8")
