@@ -153,8 +153,10 @@ def _store(box: InboundMailbox, key: str, raw: bytes) -> uuid.UUID:
         size=len(raw),
     )
     db.session.add(row)
+    db.session.flush()
+    row_id = row.id
     db.session.commit()  # stored before the mail is moved on the server
-    return row.id
+    return row_id
 
 
 def _move(client: imaplib.IMAP4, target: str, uid: str) -> None:

@@ -175,9 +175,10 @@ def _process_together(ids: list[uuid.UUID], conn: redis.Redis) -> dict[str, int]
     if not rows:
         return {}
     stream = _apply_all(rows)
+    kinds = dict(Counter(row.kind for row in rows))  # read before the commit expires them
     events.push_events(conn, stream)  # before the commit: a retry pushes the same ids
     db.session.commit()
-    return dict(Counter(row.kind for row in rows))
+    return kinds
 
 
 def _record_failure(inbound_id: uuid.UUID, exc: Exception) -> None:

@@ -97,8 +97,9 @@ def store(app: Flask, *, peer: str, mail_from: str, rcpt_tos: list[str], data: b
             size=len(data),
         )
         db.session.add(row)
+        db.session.flush()
+        row_id = row.id  # before the commit expires the row
         db.session.commit()
-        row_id = row.id
         db.session.remove()
         enqueue(row_id)
     return row_id
