@@ -126,3 +126,20 @@ def test_processing_the_same_mail_twice_acts_once(app, recruiting, name):
     assert drain(redis).stored == 1
     assert len(db.session.scalars(select(Suppression)).all()) == 1
     assert db.session.get(InboundMail, row.id).kind in ("bounce", "complaint")
+
+
+def test_a_reply_counts_as_replied_on_the_stats_page(app, recruiting, logged_in):
+    import re
+
+    from webapp.services.tracking.drain import drain
+
+    _org, messages = recruiting
+    values = fill(messages[4], app)
+    store(sample("reply_attachment", **values), values["reply"])
+    store(sample("ooo_rfc3834", **fill(messages[3], app)), fill(messages[3], app)["reply"])
+    assert process_inbound() == {"reply": 1, "autoreply": 1}
+    drain(app.extensions["herald.redis"])
+    page = logged_in.get("/stats/").get_data(as_text=True)
+    kpi = page.split('data-kpi="replied"', 1)[1].split("</div>", 3)
+    assert "Replied" in kpi[0] + kpi[1]
+    assert re.search(r'class="value">\s*1\s*<', "</div>".join(kpi[1:3]))

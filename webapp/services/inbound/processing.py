@@ -1,4 +1,7 @@
-"""Process one stored incoming mail: classify it, find the message it is about, act.
+"""Process stored incoming mail: classify each, find the message it is about, act.
+
+A batch (the rows one job claimed) is read with one query for its messages and applied in
+one transaction, suppressions included.
 
 Order of the checks: an ARF report is a complaint; an RFC 3464 report is a bounce (or a
 delivery notice); prose from a mailer daemon is a bounce (the provider shapes in ``dsn``); an
