@@ -7,6 +7,7 @@
 - ``sweep_inbound()``: hands back rows of jobs that died, and starts processing when stored
   mail waits with no job (Redis lost it, or was down when the mail was stored).
 - ``poll_mailboxes()``: fetch new mail from the IMAP mailboxes organizations configured.
+- ``purge_inbound()``: delete processed reports (not replies) after 90 days.
 """
 
 from __future__ import annotations
@@ -62,3 +63,13 @@ def poll_mailboxes() -> int:
     if fetched:
         enqueue_process(fetched[0])  # one job takes them all
     return len(fetched)
+
+
+def purge_inbound() -> int:
+    from webapp.models import utcnow
+    from webapp.services.inbound import history
+
+    purged = history.purge_reports(utcnow())
+    if purged:
+        logger.info("purged %s old incoming reports", purged)
+    return purged

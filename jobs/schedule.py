@@ -70,6 +70,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("reminders.schedule_due", "jobs.reminders.schedule_due", 60),
     PeriodicJob("inbound.sweep_inbound", "jobs.inbound.sweep_inbound", 60),
     PeriodicJob("inbound.poll_mailboxes", "jobs.inbound.poll_mailboxes", 60),
+    PeriodicJob("inbound.purge_inbound", "jobs.inbound.purge_inbound", 86400),
     PeriodicJob(
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),

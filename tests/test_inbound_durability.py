@@ -143,3 +143,20 @@ def test_a_reply_counts_as_replied_on_the_stats_page(app, recruiting, logged_in)
     kpi = page.split('data-kpi="replied"', 1)[1].split("</div>", 3)
     assert "Replied" in kpi[0] + kpi[1]
     assert re.search(r'class="value">\s*1\s*<', "</div>".join(kpi[1:3]))
+
+
+def test_old_reports_are_purged_but_replies_and_unprocessed_mail_stay(app, recruiting):
+    from jobs.inbound import purge_inbound
+
+    _org, messages = recruiting
+    values = [fill(m, app) for m in messages]
+    bounce = store(sample("postfix_hard", **values[0]), values[0]["verp"]).id
+    reply = store(sample("reply_attachment", **values[4]), values[4]["reply"]).id
+    process_inbound()
+    waiting = store(sample("postfix_hard", **values[1]), values[1]["verp"]).id
+    db.session.execute(update(InboundMail).values(created_at=utcnow() - timedelta(days=91)))
+    db.session.commit()
+    assert purge_inbound() == 1
+    left = set(db.session.scalars(select(InboundMail.id)))
+    assert left == {reply, waiting} and bounce not in left
+    assert db.session.scalars(select(Suppression.email)).all() == [messages[0].to_email]

@@ -4,13 +4,15 @@ auto-replies, replies) and on a candidate's history (their replies), with attach
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from webapp.extensions import db
 from webapp.models import InboundMail
 from webapp.services.inbound import processing, replies
 
+KEEP_REPORTS = timedelta(days=90)  # bounces, complaints, auto-replies: their outcome is kept
 KIND_LABELS = {
     "bounce": "Bounce",
     "complaint": "Spam complaint",
@@ -65,3 +67,20 @@ def erase_candidate_mail(org_id: uuid.UUID, candidate_id: uuid.UUID) -> int:
         db.session.delete(row)
     db.session.flush()
     return len(rows)
+
+
+def purge_reports(now: datetime) -> int:
+    """Delete processed bounces, complaints, auto-replies and unclassified mail older than
+    ``KEEP_REPORTS`` (their suppressions and events stay). Replies are the candidate's history
+    and stay until the candidate is erased; mail not yet processed is never purged."""
+    result = db.session.execute(
+        delete(InboundMail)
+        .where(
+            InboundMail.status == "processed",
+            InboundMail.kind != "reply",
+            InboundMail.created_at < now - KEEP_REPORTS,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount or 0
