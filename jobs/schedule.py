@@ -69,6 +69,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("digests.send_due_digests", "jobs.digests.send_due_digests", 300),
     PeriodicJob("reminders.schedule_due", "jobs.reminders.schedule_due", 60),
     PeriodicJob("responses.send_daily_summaries", "jobs.responses.send_daily_summaries", 3600),
+    PeriodicJob("inbound.sweep_inbound", "jobs.inbound.sweep_inbound", 60),
+    PeriodicJob("inbound.poll_mailboxes", "jobs.inbound.poll_mailboxes", 60),
+    PeriodicJob("inbound.purge_inbound", "jobs.inbound.purge_inbound", 86400),
     PeriodicJob(
         "maintenance.purge_idempotency_records", "jobs.maintenance.purge_idempotency_records", 3600
     ),

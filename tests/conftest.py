@@ -171,4 +171,4 @@ def smtp_server(app_settings):
     server.stop()
 
 
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.browser", "tests.support.inbound_fixtures"]

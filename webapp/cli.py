@@ -133,6 +133,19 @@ def devinbox_command() -> None:
     serve_forever(settings.instance_path / "devinbox", settings.smtp_host, settings.smtp_port)
 
 
+@herald.command("inbound")
+@click.option("--host", default=None, help="Address to listen on (HERALD_INBOUND_HOST).")
+@click.option("--port", default=None, type=int, help="Port (HERALD_INBOUND_PORT).")
+def inbound_command(host: str | None, port: int | None) -> None:
+    """Run the SMTP receiver for bounces, complaints and replies (docs/bounces.md)."""
+    from webapp.services.inbound.receiver import serve_forever
+
+    settings = current_app.config["HERALD"]
+    host, port = host or settings.inbound_host, port or settings.inbound_port
+    click.echo(f"herald inbound listening on {host}:{port}")
+    serve_forever(current_app._get_current_object(), host, port)
+
+
 @herald.command("run-dev")
 @click.option("--port", default=5000, show_default=True)
 def run_dev_command(port: int) -> None:

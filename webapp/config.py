@@ -76,6 +76,14 @@ class Settings:
     sent_content_retention_days: int = (
         90  # then a sent email keeps its metadata only; 0: no content
     )
+    # incoming mail (docs/bounces.md): return-path and reply domains, the receiver's limits
+    bounce_domain: str = ""  # empty: bounces.<sending domain>
+    reply_domain: str = ""  # empty: replies.<sending domain>
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int = 2525
+    inbound_max_bytes: int = 10_000_000  # larger mail is refused with 552
+    inbound_max_connections: int = 50  # concurrent SMTP sessions; more get 421
+    inbound_rate_per_minute: int = 120  # messages per client address per minute; more get 421
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -142,6 +150,13 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_STUCK_ALERT_SECONDS": "stuck_alert_seconds",
     "HERALD_INTERVIEW_UPDATE_DELAY_SECONDS": "interview_update_delay_seconds",
     "HERALD_SENT_CONTENT_RETENTION_DAYS": "sent_content_retention_days",
+    "HERALD_BOUNCE_DOMAIN": "bounce_domain",
+    "HERALD_REPLY_DOMAIN": "reply_domain",
+    "HERALD_INBOUND_HOST": "inbound_host",
+    "HERALD_INBOUND_PORT": "inbound_port",
+    "HERALD_INBOUND_MAX_BYTES": "inbound_max_bytes",
+    "HERALD_INBOUND_MAX_CONNECTIONS": "inbound_max_connections",
+    "HERALD_INBOUND_RATE_PER_MINUTE": "inbound_rate_per_minute",
 }
 
 

@@ -13,6 +13,7 @@ from webapp.models import (
     DeliveryAttempt,
     EmailTemplate,
     ImportRun,
+    InboundMail,
     Message,
     MessageEvent,
     ProviderConfig,
@@ -107,6 +108,9 @@ def foreign_objects(org) -> dict[str, str]:
         TriggerRule(org_id=org.id, event_type="application.received", template_id=template.id)
     )
     audit = _add(AuditLog(org_id=org.id, action="template.update"))
+    inbound = _add(
+        InboundMail(org_id=org.id, message_id=message.id, raw=b"Subject: hi\r\n\r\nx", kind="reply")
+    )
     membership = membership_for(owner.id, org.id)
     ids = {
         "candidate_id": candidate.id,
@@ -135,6 +139,7 @@ def foreign_objects(org) -> dict[str, str]:
         "rule_id": rule.id,
         "trigger_id": rule.id,
         "audit_id": audit.id,
+        "inbound_id": inbound.id,
         "membership_id": membership.id,
         "user_id": owner.id,
     }

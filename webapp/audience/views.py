@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Candidate, Job
 from webapp.services import audit, shortlists
 from webapp.services import candidates as candidate_service
+from webapp.services.inbound import history as inbound_history
 from webapp.services.scheduling import format_local, known_timezones
 from webapp.tenancy import get_or_404
 
@@ -91,7 +92,11 @@ def show_candidate(candidate_id):
     messages = candidate_service.candidate_messages(g.org.id, candidate.id)
     memberships = candidate_service.candidate_shortlists(g.org.id, candidate.id)
     return render_template(
-        "audience/candidate.html", candidate=candidate, messages=messages, memberships=memberships
+        "audience/candidate.html",
+        candidate=candidate,
+        messages=messages,
+        memberships=memberships,
+        replies=inbound_history.replies_of(g.org.id, candidate.id),
     )
 
 

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.messages import bp
+from webapp.messages import incoming as _incoming  # noqa: F401 - registers the attachment route
 from webapp.messages.forms import STATUS_CHOICES, parse_filters
 from webapp.models import Campaign, EmailTemplate, Message, MessageEvent
+from webapp.services.inbound import history as inbound_history
 from webapp.services.sending import actions, sent_record
 from webapp.services.sending.content import ComposeError
 from webapp.tenancy import get_or_404, scoped
@@ -93,6 +95,7 @@ def show(message_id):
         problem=problem,
         template_used=sent_record.template_used(message, record),
         retention_days=current_app.config["HERALD"].sent_content_retention_days,
+        incoming=inbound_history.for_message(g.org.id, message.id),
     )
 
 

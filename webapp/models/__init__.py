@@ -5,6 +5,7 @@ from webapp.models.audit import AuditLog
 from webapp.models.base import Base, new_id, utcnow
 from webapp.models.campaign import Campaign, CampaignStatus
 from webapp.models.image import Image
+from webapp.models.inbound import InboundMail, InboundMailbox
 from webapp.models.login_session import LoginSession
 from webapp.models.message import (
     DeliveryAttempt,
@@ -47,6 +48,8 @@ __all__ = [
     "IdempotencyRecord",
     "Image",
     "ImportRun",
+    "InboundMail",
+    "InboundMailbox",
     "Job",
     "LoginSession",
     "Membership",

@@ -151,6 +151,9 @@ def erase_candidate(candidate: Candidate) -> None:
     candidate.external_id = None
     candidate.attributes = {}
     candidate.erased_at = utcnow()
+    from webapp.services.inbound.history import erase_candidate_mail
+
+    erase_candidate_mail(candidate.org_id, candidate.id)  # what they wrote to us
     db.session.flush()
 
 

@@ -61,8 +61,14 @@ def generate_dkim(row: SendingDomain) -> None:
     row.last_checked_at = None
 
 
-def records(row: SendingDomain) -> list[dict[str, str]]:
-    """What to publish: type, host, value, and why."""
+def records(row: SendingDomain, inbound: Any = None) -> list[dict[str, str]]:
+    """What to publish: type, host, value, and why; with ``inbound`` (the organization's
+    bounce and reply switches) also the MX and SPF records of the bounce and reply domains."""
+    from flask import current_app
+
+    from webapp.services.inbound.addresses import dns_records
+
+    extra = dns_records(row.domain, current_app.config["HERALD"], inbound) if inbound else []
     return [
         {
             "kind": "SPF",
@@ -87,6 +93,7 @@ def records(row: SendingDomain) -> list[dict[str, str]]:
             "why": "Tells receivers what to do with mail that fails SPF and DKIM, and where to "
             "send reports. Start with p=none if you are unsure.",
         },
+        *extra,
     ]
 
 
@@ -98,7 +105,19 @@ def _txt(resolver: Any, name: str) -> list[str]:
     return [b"".join(r.strings).decode(errors="replace") for r in answer]
 
 
-def _matches(kind: str, found: list[str], row: SendingDomain) -> bool:
+def _mx(resolver: Any, name: str) -> list[str]:
+    try:
+        answer = resolver.resolve(name, "MX", lifetime=DNS_LIFETIME)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return []
+    return [f"{r.preference} {r.exchange.to_text().lower()}" for r in answer]
+
+
+def _matches(kind: str, found: list[str], row: SendingDomain, value: str = "") -> bool:
+    if kind.endswith(" MX"):
+        return any(v.split()[-1] == value.split()[-1] for v in found)
+    if kind == "Bounce SPF":
+        return any(v.replace(" ", "") == value.replace(" ", "") for v in found)
     if kind == "SPF":
         return any(v.lower().startswith("v=spf1") for v in found)
     if kind == "DMARC":
@@ -107,20 +126,21 @@ def _matches(kind: str, found: list[str], row: SendingDomain) -> bool:
     return any(f"p={row.dkim_public_key}" in v for v in compact)
 
 
-def check(row: SendingDomain, resolver: Any = None) -> dict[str, Any]:
+def check(row: SendingDomain, resolver: Any = None, inbound: Any = None) -> dict[str, Any]:
     """Look the records up; ``status`` per record is ok | missing | unchecked."""
     resolver = resolver or dns.resolver.Resolver()
     results: dict[str, Any] = {}
-    for record in records(row):
+    for record in records(row, inbound):
+        lookup = _mx if record["type"] == "MX" else _txt
         try:
-            found = _txt(resolver, record["host"])
+            found = lookup(resolver, record["host"])
         except (dns.exception.DNSException, OSError) as exc:
             results[record["kind"]] = {
                 "status": "unchecked",
                 "detail": f"Could not reach DNS ({type(exc).__name__}); try again when online.",
             }
             continue
-        ok = _matches(record["kind"], found, row)
+        ok = _matches(record["kind"], found, row, record["value"])
         results[record["kind"]] = {
             "status": "ok" if ok else "missing",
             "detail": "Found." if ok else ("Not found." if not found else "Found, but different."),

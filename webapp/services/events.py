@@ -7,7 +7,8 @@ rollups the dashboard reads. Pushing is one Redis command, so a tracking hit ans
 events wait in Redis while the database is down.
 
 Event fields: ``id`` (unique; the same id is stored once), ``org_id``, ``message_id``, ``type``
-(sent, delivered, deferred, bounced, complained, failed, opened, clicked, unsubscribed),
+(sent, delivered, deferred, bounced, complained, failed, opened, clicked, unsubscribed,
+replied),
 ``occurred_at`` (ISO-8601 UTC), ``is_machine``, ``machine_reason``, ``url``, ``user_agent``,
 ``source`` (tracking, smtp, or a provider name) and ``data`` (anything else, e.g. bounce type).
 """
@@ -34,6 +35,7 @@ EVENT_TYPES = (
     "opened",
     "clicked",
     "unsubscribed",
+    "replied",
 )
 
 

@@ -40,6 +40,7 @@ OUTGOING_EVENT_TYPES = (
     "message.complained",
     "message.opened",
     "message.clicked",
+    "message.replied",
     "recipient.unsubscribed",
     "candidate.responded",
     "campaign.completed",

@@ -85,6 +85,11 @@ def _rank(reason: str) -> int:
     return {"unsubscribed": 1, "manual": 2, "hard_bounce": 3, "complaint": 4}.get(reason, 0)
 
 
+def outranks(reason: str, other: str) -> bool:
+    """True when ``reason`` is the stronger reason to keep an address off the list."""
+    return _rank(reason) > _rank(other)
+
+
 def unsuppress(org_id: uuid.UUID, email: str, *, only_reasons: Iterable[str] | None = None) -> bool:
     """Remove the address; with ``only_reasons``, only when its reason is one of them."""
     row = find(org_id, email)

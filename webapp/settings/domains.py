@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import SendingDomain
 from webapp.services import audit, guardrails
 from webapp.services import domains as domain_service
+from webapp.services.inbound import addresses
 from webapp.settings import bp
 from webapp.tenancy import get_or_404, scoped
 
@@ -33,7 +34,7 @@ def _render(error: str = "", typed: str = "", status: int = 200):
     ).all()
     return render_template(
         "settings/domains.html",
-        rows=[(row, domain_service.records(row)) for row in rows],
+        rows=[(row, domain_service.records(row, addresses.switches(g.org))) for row in rows],
         health=guardrails.sending_health(g.org.id),
         error=error,
         typed=typed,
@@ -73,7 +74,7 @@ def rotate_dkim(domain_id):
 @bp.post("/domains/<uuid:domain_id>/check")
 def check_domain(domain_id):
     row = get_or_404(SendingDomain, domain_id, g.org)
-    results = domain_service.check(row)
+    results = domain_service.check(row, inbound=addresses.switches(g.org))
     db.session.commit()
     if any(r["status"] == "unchecked" for r in results.values()):
         flash(

@@ -19,6 +19,7 @@ from webapp.settings import (  # noqa: F401
     bp,
     brand,
     domains,
+    inbound,
     providers,
     relays,
     suppressions,

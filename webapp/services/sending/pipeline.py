@@ -27,6 +27,7 @@ from sqlalchemy import select
 from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import Message, Organization, SendingDomain, utcnow
+from webapp.services.inbound import addresses
 from webapp.services.sending import circuit, claiming, limits, marks, policy
 from webapp.services.sending.content import ComposeError, compose
 from webapp.services.sending.mime import DkimKey, Envelope, build, message_id_header
@@ -144,13 +145,13 @@ def _render(item: Outgoing, message: Message, org: Organization, settings, dkim_
         sender=sender,
         to_email=message.to_email,
         to_name=message.to_name,
-        reply_to=org.reply_to,
+        reply_to=addresses.reply_to(org, message, domain, settings),
         sending_domain=domain,
         unsubscribe_url=unsubscribe_url(org.id, message.to_email, message.id),
         extra_headers=matching_headers(preset, message.id),
     )
     item.data = build(envelope, content, dkim_key)
-    item.mail_from = envelope.mail_from
+    item.mail_from = addresses.return_path(org, message.id, domain, settings, envelope.mail_from)
     item.message_id_header = message_id_header(message.id, domain)
     item.subject = content.subject[:2000]
     item.links = content.links or None

@@ -14,6 +14,7 @@ BOUNCED_HARD = "bounced_hard"
 BOUNCED_SOFT = "bounced_soft"
 COMPLAINED = "complained"
 UNSUBSCRIBED = "unsubscribed"
+REPLIED = "replied"
 OPENED = "opened"
 OPENED_HUMAN = "opened_human"
 CLICKED = "clicked"
@@ -32,6 +33,7 @@ ALL = (
     BOUNCED_SOFT,
     COMPLAINED,
     UNSUBSCRIBED,
+    REPLIED,
     OPENED,
     OPENED_HUMAN,
     CLICKED,

@@ -36,6 +36,7 @@ WEBHOOK_TYPES = {
     "complained": "message.complained",
     "opened": "message.opened",
     "clicked": "message.clicked",
+    "replied": "message.replied",
 }
 _FIELDS = ("open", "machine_open", "click", "machine_click")
 
@@ -169,4 +170,7 @@ def webhook_events(fresh: list[dict[str, Any]], messages: dict):
             data["url"] = event.get("url")
         if event["type"] == "bounced":
             data["bounce_type"] = (event.get("data") or {}).get("bounce_type", "hard")
+            for key in ("status", "diagnostic"):  # what a DSN said (incoming mail)
+                if (event.get("data") or {}).get(key):
+                    data[key] = event["data"][key]
         yield message.org_id, outgoing, data

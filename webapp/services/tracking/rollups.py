@@ -20,6 +20,7 @@ SIMPLE = {
     "failed": "failed",
     "complained": "complained",
     "unsubscribed": "unsubscribed",
+    "replied": "replied",
 }
 
 
