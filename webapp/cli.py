@@ -149,7 +149,8 @@ def inbound_command(host: str | None, port: int | None) -> None:
 @herald.command("run-dev")
 @click.option("--port", default=5000, show_default=True)
 def run_dev_command(port: int) -> None:
-    """Start embedded Redis, web, worker, scheduler and dev inbox; restart any that dies."""
+    """Start embedded Redis, web, worker, scheduler, inbound receiver and dev inbox; restart
+    any that dies."""
     from webapp.config import load_settings
     from webapp.supervisor import Supervisor
 
@@ -163,6 +164,7 @@ def run_dev_command(port: int) -> None:
     supervisor.add("web", [*flask, "run", "--port", str(port), "--no-reload"], env)
     supervisor.add("worker", [*flask, "herald", "worker"], env)
     supervisor.add("scheduler", [*flask, "herald", "scheduler"], env)
+    supervisor.add("inbound", [*flask, "herald", "inbound"], env)  # bounces and replies
     if load_settings(environ=env).dev_inbox:
         supervisor.add("inbox", [*flask, "herald", "devinbox"], env)
     click.echo("")
