@@ -79,7 +79,8 @@ def test_detail_shows_attempts_and_a_sandboxed_preview(logged_in, org):
     db.session.commit()
     page = logged_in.get(f"/messages/{message.id}").get_data(as_text=True)
     assert "452 4.2.2 Mailbox full" in page and "primary" in page
-    assert 'sandbox src="/messages/' in page  # no allow-scripts, no allow-same-origin
+    # links may open a new tab; no allow-scripts, no allow-same-origin (T5)
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox" src="/messages/' in page
     preview = logged_in.get(f"/messages/{message.id}/preview")
     assert preview.status_code == 200
     assert preview.headers["Content-Security-Policy"].startswith("sandbox")

@@ -56,9 +56,13 @@ def test_viewing_a_message_in_the_dashboard_records_no_open_and_no_click(
 
     tracking_hits = []
     page.on("request", lambda r: "/t/" in r.url and tracking_hits.append(r.url))
-    page.context.route(
-        re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort()
-    )  # nothing leaves the machine
+    outside: list[str] = []
+
+    def block(route) -> None:  # nothing leaves the machine
+        outside.append(route.request.url)
+        route.abort()
+
+    page.context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), block)
     browser_login(page, live_server, user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/messages/{message.id}")
     frame = page.frame_locator("iframe.message-preview")
@@ -68,8 +72,10 @@ def test_viewing_a_message_in_the_dashboard_records_no_open_and_no_click(
     screenshot(page, "message-sent-record")
     video = frame.locator("a", has_text="join the call")
     assert video.get_attribute("href") == "https://meet.example.com/room"
-    video.click()  # the frame goes to the address itself, not through the click redirect
-    page.wait_for_timeout(300)
+    with page.context.expect_page() as opened:
+        video.click()  # a new tab goes to the address itself, not through the click redirect
+    opened.value.close()
+    assert "https://meet.example.com/room" in outside  # straight there (and blocked here)
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/messages/{message.id}")

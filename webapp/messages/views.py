@@ -3,6 +3,8 @@ the failed messages (dead letters) with retry and cancel."""
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
@@ -20,8 +22,10 @@ from webapp.tenancy import get_or_404, scoped
 
 guard_blueprint(bp)
 PER_PAGE = 50
+# Links open in a new tab (``<base target="_blank">``), so the frame itself never navigates.
 PREVIEW_CSP = (
-    "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+    "img-src https: http: data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'"  # framed by the message page only
 )
 
@@ -118,12 +122,19 @@ def preview(message_id):
         html = "<p>The content of this email is no longer kept; its details remain.</p>"
     else:
         html = shown.html or "<p>(This email has no HTML part.)</p>"
+    html = _links_in_new_tab(html)
     headers = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": PREVIEW_CSP,
         "X-Frame-Options": "SAMEORIGIN",
     }
     return html, 200, headers
+
+
+def _links_in_new_tab(html: str) -> str:
+    base = '<base target="_blank">'
+    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
+    return html[: head.end()] + base + html[head.end() :] if head else base + html
 
 
 def _back(message: Message):
