@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.support.processes import process_env as herald_env
 from tests.support.smtp import free_port
 from tests.test_api_helpers import make_key
 from webapp.extensions import db
@@ -38,19 +38,7 @@ def body(line: str) -> str:
 
 @pytest.fixture
 def process_env(app, app_settings):
-    settings = app.config["HERALD"]
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app_settings["database_url"],
-        REDIS_URL=app.config["HERALD_REDIS_URL"],
-        SECRET_KEY=settings.secret_key,
-        HERALD_INSTANCE_PATH=str(settings.instance_path),
-        HERALD_PUBLIC_URL=settings.public_url,
-        HERALD_LOG_LEVEL="WARNING",
-        HERALD_DEV_INBOX="false",
-        HERALD_RENDER_TIMEOUT_MS=str(TIMEOUT_MS),
-    )
-    return env
+    return herald_env(app, app_settings, HERALD_RENDER_TIMEOUT_MS=str(TIMEOUT_MS))
 
 
 def wait_for(predicate, timeout: float = 30.0) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from jobs import sending
 from jobs.queues import BULK, TRANSACTIONAL, enqueue_send_batch, get_queue
+from tests.support.processes import process_env
 from webapp.extensions import db
 from webapp.models import Message, utcnow
 from webapp.services.outbox import create_message
@@ -28,20 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def worker_env(app, app_settings, smtp_server):
-    settings = app.config["HERALD"]
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app_settings["database_url"],
-        REDIS_URL=app.config["HERALD_REDIS_URL"],
-        SECRET_KEY=settings.secret_key,
-        HERALD_INSTANCE_PATH=str(settings.instance_path),
-        HERALD_PUBLIC_URL=settings.public_url,
+    return process_env(
+        app,
+        app_settings,
         HERALD_SMTP_HOST="127.0.0.1",
         HERALD_SMTP_PORT=str(smtp_server.port),
-        HERALD_LOG_LEVEL="WARNING",
         HERALD_LEASE_SECONDS="2",
     )
-    return env
 
 
 def start_worker(env, *queues: str, burst: bool = True) -> subprocess.Popen:

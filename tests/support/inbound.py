@@ -4,13 +4,14 @@ sender's documented format, with placeholders for our addresses and ids) and a r
 
 from __future__ import annotations
 
-import os
 import smtplib
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.support.processes import process_env  # noqa: F401 - the inbound tests use it from here
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLES = ROOT / "tests" / "inbound_samples"
@@ -79,22 +80,6 @@ class InboundProcess:
                 self.process.wait()
         if getattr(self, "_log", None):
             self._log.close()
-
-
-def process_env(app, app_settings, **extra: str) -> dict[str, str]:
-    settings = app.config["HERALD"]
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=app_settings["database_url"],
-        REDIS_URL=app.config["HERALD_REDIS_URL"],
-        SECRET_KEY=settings.secret_key,
-        HERALD_INSTANCE_PATH=str(settings.instance_path),
-        HERALD_PUBLIC_URL=settings.public_url,
-        HERALD_LOG_LEVEL="WARNING",
-        HERALD_DEV_INBOX="false",
-        **extra,
-    )
-    return env
 
 
 def fill(message, app) -> dict[str, str]:
