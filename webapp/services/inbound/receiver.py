@@ -183,7 +183,7 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     controller.start()
-    logger.warning("herald inbound listening on %s:%s", host, port)
+    logger.info("herald inbound listening on %s:%s", host, port)
     try:
         stop.wait()
     finally:
