@@ -111,3 +111,19 @@ def test_address_tokens_fit_a_local_part_survive_lower_casing_and_cannot_be_forg
     assert addresses.parse_recipient(reply.replace(reply_token, bounce_token)) is None
     assert addresses.parse_recipient("postmaster@bounces.example.com") is None
     assert addresses.parse_recipient("bounces@bounces.example.com") is None
+
+
+def test_an_address_token_has_one_spelling(app):
+    """Base32 leaves unused bits in the last character of each part: a token that differs only
+    there decodes to the same bytes, and is refused all the same."""
+    token = addresses.bounce_address(uuid.uuid4(), "example.com", app.config["HERALD"])
+    local = token.split("@")[0]
+    prefix, body = local.split("+")
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    others = [body[:-1] + c + "@bounces.example.com" for c in alphabet if c != body[-1]] + [
+        body[:25] + c + body[26:] + "@bounces.example.com" for c in alphabet if c != body[25]
+    ]
+    assert addresses.parse_recipient(token) is not None
+    assert [addresses.parse_recipient(f"{prefix}+{other}") for other in others] == [None] * len(
+        others
+    )

@@ -227,6 +227,8 @@ def read_address_token(purpose: str, token: str) -> uuid.UUID:
         signature = base64.b32decode(token[26:].upper() + "===")
     except (ValueError, TypeError) as exc:
         raise InvalidToken("invalid") from exc
+    if _b32(raw) + _b32(signature) != token:  # one spelling per token: unused bits must be 0
+        raise InvalidToken("invalid")
     settings = current_app.config["HERALD"]
     for key in (settings.secret_key, *settings.old_secret_keys):
         if hmac.compare_digest(_address_signature(purpose, key, raw), signature):
