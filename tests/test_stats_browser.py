@@ -144,12 +144,14 @@ def test_audit_log_page_filters_with_the_keyboard(live_server, page, org, user):
     screenshot(page, "audit-log")
 
 
-def test_queue_health_shows_the_scheduler_and_stuck_mail(live_server, page, app, org, user):
-    import os
+def test_queue_health_shows_the_scheduler_and_stuck_mail(
+    live_server, page, app, app_settings, org, user
+):
     import subprocess
     import sys
 
     from tests.support.cluster import ROOT, wait_until
+    from tests.support.processes import process_env
     from webapp.services.outbox import create_message
 
     settings = app.config["HERALD"]
@@ -160,14 +162,7 @@ def test_queue_health_shows_the_scheduler_and_stuck_mail(live_server, page, app,
         )
         message.send_after = utcnow() - timedelta(minutes=10)  # due long ago, never sent
     db.session.commit()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": app.config["HERALD_REDIS_URL"],
-        "SECRET_KEY": settings.secret_key,
-        "HERALD_INSTANCE_PATH": str(settings.instance_path),
-        "HERALD_LOG_LEVEL": "WARNING",
-    }
+    env = process_env(app, app_settings)
     scheduler = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "herald", "scheduler"], cwd=ROOT, env=env
     )
