@@ -77,6 +77,18 @@ def release(ids: list[uuid.UUID], now: datetime) -> None:
         )
 
 
+def mark_invited(entry_ids: list[uuid.UUID]) -> None:
+    """A shortlist entry reads "invited" once its invitation went out, not before (a suppressed
+    or failed invitation leaves it pending)."""
+    if entry_ids:
+        db.session.execute(
+            update(ShortlistEntry)
+            .where(ShortlistEntry.id.in_(entry_ids), ShortlistEntry.response_status == "pending")
+            .values(response_status="invited")
+            .execution_options(synchronize_session=False)
+        )
+
+
 def renew_lease(ids: list[uuid.UUID], lease_seconds: int, now: datetime) -> None:
     if ids:
         db.session.execute(
@@ -184,20 +196,15 @@ def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> None:
         .values(status=MessageStatus.SENT.value, sent_at=now, lease_expires_at=None, last_error="")
         .execution_options(synchronize_session=False)
     )
-    invited = db.session.scalars(
-        select(Message.shortlist_entry_id).where(
-            Message.id.in_([row.id for row in rows]),
-            Message.category == "invitations",
-            Message.shortlist_entry_id.is_not(None),
-        )
-    ).all()
-    if invited:  # as the recorder does: an entry reads "invited" once its invitation went out
-        db.session.execute(
-            update(ShortlistEntry)
-            .where(ShortlistEntry.id.in_(invited), ShortlistEntry.response_status == "pending")
-            .values(response_status="invited")
-            .execution_options(synchronize_session=False)
-        )
+    mark_invited(
+        db.session.scalars(
+            select(Message.shortlist_entry_id).where(
+                Message.id.in_([row.id for row in rows]),
+                Message.category == "invitations",
+                Message.shortlist_entry_id.is_not(None),
+            )
+        ).all()
+    )
     pending = [
         events.make_event(org_id=row.org_id, message_id=row.id, type="sent", source="smtp", data={})
         for row in rows

@@ -24,7 +24,7 @@ from webapp.config import Settings
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, MessageStatus, utcnow
 from webapp.services import events
-from webapp.services.sending import marks, outcomes, sent_record
+from webapp.services.sending import claiming, marks, outcomes, sent_record
 from webapp.services.sending.outcomes import Reply
 
 logger = logging.getLogger(__name__)
@@ -285,9 +285,7 @@ class Recorder:
         take back what a live worker is still sending. Renews at half the lease."""
         if not self.held or time.monotonic() < self.lease_renew_at:
             return
-        from webapp.services.sending.claiming import renew_lease
-
-        renew_lease(list(self.held - self.done), self.settings.lease_seconds, utcnow())
+        claiming.renew_lease(list(self.held - self.done), self.settings.lease_seconds, utcnow())
         self.lease_renew_at = time.monotonic() + self.settings.lease_seconds / 2
         if commit:
             db.session.commit()
@@ -303,7 +301,7 @@ class Recorder:
         if self.attempts:
             db.session.execute(db.insert(DeliveryAttempt), self.attempts)
         sent_record.write(self.contents)
-        self._mark_invited()
+        claiming.mark_invited(self.invited)
         self._suppress_bounces()
         self._emit_hooks()
         db.session.commit()
@@ -314,20 +312,6 @@ class Recorder:
             logger.warning("outcomes committed but Redis failed after the commit: %s", exc)
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
         self.contents, self.invited = [], []
-
-    def _mark_invited(self) -> None:
-        """A shortlist entry reads "invited" once its invitation went out, not before (a
-        suppressed or failed invitation leaves it pending)."""
-        if not self.invited:
-            return
-        from webapp.models import ShortlistEntry
-
-        db.session.execute(
-            update(ShortlistEntry)
-            .where(ShortlistEntry.id.in_(self.invited), ShortlistEntry.response_status == "pending")
-            .values(response_status="invited")
-            .execution_options(synchronize_session=False)
-        )
 
     def _suppress_bounces(self) -> None:
         if not self.bounces:
