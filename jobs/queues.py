@@ -16,9 +16,12 @@ from rq import Queue
 from webapp.redis_client import get_redis
 
 TRANSACTIONAL = "transactional"  # single messages a person is waiting for
+PERIODIC = "periodic"  # the short periodic jobs: dispatcher, sweeper, event drain, webhooks
 BULK = "bulk"  # batches of campaign messages
-DEFAULT = "default"  # everything else: fan-out, imports, webhooks, drains
-ALL_QUEUES = (TRANSACTIONAL, BULK, DEFAULT)
+DEFAULT = "default"  # everything else: fan-out, imports
+# Workers take jobs in this order: a campaign of 100,000 on ``bulk`` never holds back the
+# dispatcher, the sweeper or the event drain for the minutes it takes to send.
+ALL_QUEUES = (TRANSACTIONAL, PERIODIC, BULK, DEFAULT)
 SEND_JOB_TIMEOUT = 600
 
 

@@ -39,7 +39,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs.leadership import Lease, node_name
-from jobs.queues import DEFAULT
+from jobs.queues import PERIODIC
 from webapp.services import scheduler_status
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class PeriodicJob:
     id: str  # stable: the scheduler reconciles by id
     func: str  # dotted path of the job function
     interval: int  # seconds
-    queue: str = DEFAULT
+    queue: str = PERIODIC
     timeout: int = 300
 
 

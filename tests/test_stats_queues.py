@@ -51,7 +51,7 @@ def test_queue_depths_and_workers(app, org, logged_in):
     worker.register_birth()
     try:
         depths = {row["name"]: row["queued"] for row in queue_health.queue_depths(conn)}
-        assert depths == {"transactional": 0, "bulk": 3, "default": 0}
+        assert depths == {"transactional": 0, "periodic": 0, "bulk": 3, "default": 0}
         html = logged_in.get("/stats/queues").get_data(as_text=True)
         assert worker.hostname in html and str(worker.pid) in html
         assert "no worker is running" not in html
