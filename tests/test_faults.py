@@ -11,6 +11,7 @@ sweeper, the dispatcher or any other internal; the judges are the SMTP server's 
 
 from __future__ import annotations
 
+import signal
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -127,7 +128,10 @@ def test_worker_killed_mid_batch_at_most_one_ambiguous_message(cluster, smtp_ser
     counts = delivered(smtp_server)
     final = statuses()
     # the killed worker had one SMTP connection: at most one message was on the wire
-    assert final["unknown"] <= 1 and final["sent"] + final["unknown"] == 400, final
+    assert final["unknown"] <= 1 and final["sent"] + final["unknown"] == 400, (
+        final,
+        cluster.log_text(),
+    )
     assert all(counts[to] <= 1 for to in bulk)  # bulk: at most once
     assert sum(counts[to] for to in bulk) >= 300 - final["unknown"]
     assert all(counts[to] >= 1 for to in transactional)  # transactional: at least once
@@ -238,3 +242,32 @@ def test_a_batch_slower_than_its_lease_is_not_taken_back(cluster, smtp_server):
     counts = delivered(smtp_server)
     assert {to: counts[to] for to in bulk} == dict.fromkeys(bulk, 1)
     assert statuses() == {"sent": 12}  # the sweeper never called a live worker's rows lost
+
+
+def test_worker_frozen_past_its_lease_sends_nothing_the_sweeper_took_back(cluster, smtp_server):
+    """A worker stopped by the OS (SIGSTOP: a VM pause, swapping) outlives its lease: the
+    sweeper requeues its unsent rows and the other worker sends them. When it wakes up it must
+    not send them a second time."""
+    smtp_server.handler.delay = 0.05
+    cluster.start()
+    bulk = send(cluster, "frozen", 150, "updates")
+    wait_until(lambda: len(smtp_server.received) >= 20, 60, "the first batches to be on their way")
+
+    frozen = cluster.workers[0]
+    frozen.send_signal(signal.SIGSTOP)
+    try:  # the other worker sends the rest, then what the sweeper takes back from this one
+        wait_until(lambda: statuses()["sending"] <= 1, 60, "the frozen worker's rows taken back")
+        wait_until(lambda: len(delivered(smtp_server)) >= 149, 60, "the rest to go out")
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+    smtp_server.handler.delay = 0
+
+    wait_until(lambda: all_final(150), 60, "every message to reach a final state")
+    time.sleep(2)  # the woken worker's queue, if it were still sending
+    counts = delivered(smtp_server)
+    doubled = {to: counts[to] for to in bulk if counts[to] > 1}
+    assert not doubled, doubled  # bulk mail: at most once, even from a worker that woke up
+    final = statuses()
+    assert final["sent"] + final["unknown"] == 150 and final["unknown"] <= 1, final
+    assert sum(counts[to] for to in bulk) >= 150 - final["unknown"]
+    assert len(cluster.alive()) == 4, cluster.log_text()

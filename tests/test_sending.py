@@ -348,11 +348,15 @@ def test_sweeper_rule_for_expired_leases(app, org):
         "bulk_deferred": make_message(org, to="b4@example.com", is_transactional=False),
     }
     now = utcnow()
-    claiming.claim([m.id for m in rows.values()], lease_seconds=1, now=now)
-    marks.mark_claimed(conn, [rows["bulk_untouched"].id])
-    marks.hand_over(conn, None, (rows["bulk_accepted"].id, 250))
-    marks.hand_over(conn, None, (rows["tx_accepted"].id, 250))
-    marks.hand_over(conn, None, (rows["bulk_deferred"].id, 451))
+    claims = {
+        c.id: c.mark
+        for c in claiming.claim([m.id for m in rows.values()], lease_seconds=1, now=now)
+    }
+    mark = {name: claims[m.id] for name, m in rows.items()}
+    marks.mark_claimed(conn, [mark["bulk_untouched"]])
+    marks.hand_over(conn, None, (mark["bulk_accepted"], 250))
+    marks.hand_over(conn, None, (mark["tx_accepted"], 250))
+    marks.hand_over(conn, None, (mark["bulk_deferred"], 451))
     db.session.execute(update(Message).where(Message.id == rows["tx_spent"].id).values(attempts=5))
     db.session.commit()
     later = now + timedelta(seconds=2)
@@ -375,4 +379,4 @@ def test_sweeper_rule_for_expired_leases(app, org):
         "unknown": 1,
         "failed": 1,
     }
-    assert marks.read(conn, [m.id for m in rows.values()]) == [marks.Mark(False, None)] * 7
+    assert conn.scard(marks.CLAIMED_KEY) == 0 and conn.hlen(marks.REPLIED_KEY) == 0

@@ -11,10 +11,13 @@
     a duplicate job is harmless because claiming is conditional.
   * ``sending`` rows whose lease expired (worker killed) are resolved from the marks the worker
     left in Redis (``marks``): accepted by the server -> ``sent``; refused, deferred or never
-    handed to SMTP -> ``queued`` again. Only the message that was on the wire when the worker
-    died (at most one per SMTP connection) is ambiguous: transactional mail is sent again with
-    the same Message-ID (at least once), bulk mail goes to ``unknown`` for a person to decide
-    (at most once). docs/sending.md states the guarantee.
+    handed to SMTP -> ``queued`` again. The sweeper takes a never-handed claim back in Redis
+    before it requeues the row, and changes only rows whose lease is still expired when it
+    writes, so a slow worker that is still alive never sends what the sweeper requeued.
+    Only the message that was on the wire when the worker died (at most one per SMTP
+    connection) is ambiguous: transactional mail is sent again with the same Message-ID (at
+    least once), bulk mail goes to ``unknown`` for a person to decide (at most once).
+    docs/sending.md states the guarantee.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import groupby
+from typing import NamedTuple
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
@@ -37,8 +42,31 @@ logger = logging.getLogger(__name__)
 DISPATCH_CHUNK = 2000
 
 
-def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> list[uuid.UUID]:
-    """Move the ``queued`` rows among ``ids`` to ``sending``; return those this call took."""
+class Claim(NamedTuple):
+    """One claim of one message: the row's ``attempts`` after the claim names it."""
+
+    id: uuid.UUID
+    attempt: int
+
+    @property
+    def mark(self) -> str:
+        return marks.key(self.id, self.attempt)
+
+
+def _held(claims: Iterable[Claim]):
+    """WHERE clause: the rows still in ``sending`` under these very claims."""
+    claims = sorted(claims, key=lambda c: c.attempt)
+    by_attempt = [
+        (Message.attempts == attempt) & Message.id.in_([c.id for c in group])
+        for attempt, group in groupby(claims, key=lambda c: c.attempt)
+    ]
+    return (Message.status == MessageStatus.SENDING.value) & or_(*by_attempt)
+
+
+def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> list[Claim]:
+    """Move the ``queued`` rows among ``ids`` to ``sending``; return those this call took.
+
+    The caller marks the claims in Redis before it commits (``marks.mark_claimed``)."""
     ids = list(ids)
     if not ids:
         return []
@@ -55,18 +83,18 @@ def claim(ids: Iterable[uuid.UUID], *, lease_seconds: int, now: datetime) -> lis
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             attempts=Message.attempts + 1,
         )
-        .returning(Message.id)
+        .returning(Message.id, Message.attempts)
         .execution_options(synchronize_session=False)
     )
-    return list(db.session.scalars(statement))
+    return [Claim(*row) for row in db.session.execute(statement)]
 
 
-def release(ids: list[uuid.UUID], now: datetime) -> None:
+def release(claims: list[Claim], now: datetime) -> None:
     """Claimed rows that never reached SMTP (the job stopped early): back to ``queued``."""
-    if ids:
+    if claims:
         db.session.execute(
             update(Message)
-            .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+            .where(_held(claims))
             .values(
                 status=MessageStatus.QUEUED.value,
                 queued_at=now,
@@ -89,14 +117,20 @@ def mark_invited(entry_ids: list[uuid.UUID]) -> None:
         )
 
 
-def renew_lease(ids: list[uuid.UUID], lease_seconds: int, now: datetime) -> None:
-    if ids:
-        db.session.execute(
+def renew_lease(claims: list[Claim], lease_seconds: int, now: datetime) -> set[uuid.UUID]:
+    """Extend the lease of the rows still held under ``claims``; returns their ids (a row the
+    sweeper took back after its lease expired is not among them)."""
+    if not claims:
+        return set()
+    return set(
+        db.session.scalars(
             update(Message)
-            .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+            .where(_held(claims))
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .returning(Message.id)
             .execution_options(synchronize_session=False)
         )
+    )
 
 
 def due_ids(now: datetime, limit: int) -> list[tuple[uuid.UUID, bool]]:
@@ -161,18 +195,22 @@ def expired_leases(conn: redis.Redis, now: datetime, limit: int, max_attempts: i
     fate: dict[str, list] = {"sent": [], "requeued": [], "unknown": [], "failed": []}
     if not rows:
         return fate
-    for row, mark in zip(rows, marks.read(conn, [row.id for row in rows]), strict=True):
+    taken = marks.take(conn, [marks.key(row.id, row.attempts) for row in rows])
+    for row, mark in zip(rows, taken, strict=True):
         fate[_fate(row, mark, max_attempts)].append(row)
-    _record_accepted(conn, fate["sent"], now)
-    _set_status(fate["requeued"], MessageStatus.QUEUED.value, now, "worker lost; requeued")
-    _set_status(fate["failed"], MessageStatus.FAILED.value, now, "worker lost on every attempt")
-    _set_status(
-        fate["unknown"],
-        MessageStatus.UNKNOWN.value,
-        now,
-        "worker lost while sending; the server may have accepted it (not resent automatically)",
-    )
-    marks.forget(conn, [row.id for row in rows])
+    fate["sent"] = _record_accepted(conn, fate["sent"], now)
+    notes = {
+        "requeued": (MessageStatus.QUEUED, "worker lost; requeued"),
+        "failed": (MessageStatus.FAILED, "worker lost on every attempt"),
+        "unknown": (
+            MessageStatus.UNKNOWN,
+            "worker lost while sending; the server may have accepted it (not resent automatically)",
+        ),
+    }
+    for name, (status, note) in notes.items():
+        fate[name] = _set_status(fate[name], status.value, now, note)
+    resolved = [row for rows_of in fate.values() for row in rows_of]
+    marks.forget(conn, [marks.key(row.id, row.attempts) for row in resolved])
     return fate
 
 
@@ -186,16 +224,31 @@ def _fate(row, mark: marks.Mark, max_attempts: int) -> str:
     return "failed" if row.attempts >= max_attempts else "requeued"  # at least once
 
 
-def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> None:
+def _still_expired(rows: list, now: datetime):
+    """The rows of ``rows`` still in ``sending`` on the same claim with the lease expired (a slow
+    worker that renewed its lease in the meantime keeps its rows)."""
+    claims = [Claim(row.id, row.attempts) for row in rows]
+    return _held(claims) & (Message.lease_expires_at < now)
+
+
+def _changed(rows: list, statement) -> list:
+    ids = set(db.session.scalars(statement.returning(Message.id)))
+    return [row for row in rows if row.id in ids]
+
+
+def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> list:
     """The server accepted these before their worker died: record them as sent."""
     if not rows:
-        return
-    db.session.execute(
+        return []
+    rows = _changed(
+        rows,
         update(Message)
-        .where(Message.id.in_([row.id for row in rows]), Message.status == "sending")
+        .where(_still_expired(rows, now))
         .values(status=MessageStatus.SENT.value, sent_at=now, lease_expires_at=None, last_error="")
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
+    if not rows:
+        return []
     mark_invited(
         db.session.scalars(
             select(Message.shortlist_entry_id).where(
@@ -210,20 +263,21 @@ def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> None:
         for row in rows
     ]
     after_commit(events.push_events, conn, pending)
+    return rows
 
 
-def _set_status(rows: list, status: str, now: datetime, note: str) -> None:
+def _set_status(rows: list, status: str, now: datetime, note: str) -> list:
     if not rows:
-        return
-    ids = [row.id for row in rows]
+        return []
     values = {"status": status, "lease_expires_at": None, "last_error": note}
     if status == MessageStatus.QUEUED.value:
         values["queued_at"] = now
     if status == MessageStatus.FAILED.value:
         values["failed_at"] = now
-    db.session.execute(
+    return _changed(
+        rows,
         update(Message)
-        .where(Message.id.in_(ids), Message.status == MessageStatus.SENDING.value)
+        .where(_still_expired(rows, now))
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )

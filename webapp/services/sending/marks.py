@@ -1,19 +1,23 @@
 """What Redis knows about a claimed message while a worker holds it (DESIGN.md "The outbox").
 
 A worker commits its outcomes to the database in chunks (one commit per ~100 messages), so a
-worker killed mid-batch leaves rows in ``sending`` whose fate only Redis can tell:
+worker killed mid-batch leaves rows in ``sending`` whose fate only Redis can tell. Each mark
+names one claim, ``<message id>:<attempt>`` (claiming increments ``attempts``), so a worker
+that lost its claim can never read or erase the marks of the worker that claimed the row next.
 
-- ``herald:claimed`` (a set): claimed by a worker and not handed to SMTP yet. The sweeper puts
-  such a row back in the queue: it certainly never reached a server.
-- ``herald:replied`` (a hash, id -> reply code): the SMTP server answered this message. A
+- ``herald:claimed`` (a set): claimed and not handed to SMTP yet. Written before the claim
+  commits, so a committed claim always has its mark.
+- ``herald:replied`` (a hash, claim -> reply code): the SMTP server answered this message. A
   ``2xx`` code means accepted: the sweeper records it as sent. Any other code means refused or
   deferred: it goes back to the queue.
 
 The worker writes both marks in ONE round trip per message, right before the next message goes
-over the connection: ``HSET replied <previous> <code>`` and ``SREM claimed <next>``. So a killed
-worker leaves at most one message per open SMTP connection that is neither claimed nor replied:
-the one whose data was on the wire. Only that one is ambiguous (transactional: sent again with
-the same Message-ID; bulk: ``unknown``). The marks of a chunk are dropped after its commit.
+over the connection: ``HSET replied <previous> <code>`` and ``SREM claimed <next>``. The SREM is
+also the fence: it removes the mark only if the sweeper has not taken it back first (``take``
+removes the same member), and the worker sends only what it removed itself. So a killed worker
+leaves at most one message per open SMTP connection that is neither claimed nor replied: the
+one whose data was on the wire. Only that one is ambiguous (transactional: sent again with the
+same Message-ID; bulk: ``unknown``). The marks of a chunk are dropped after its commit.
 """
 
 from __future__ import annotations
@@ -29,9 +33,14 @@ REPLIED_KEY = "herald:replied"
 NO_REPLY = "-"  # the connection broke before the server answered
 
 
+def key(message_id: uuid.UUID, attempt: int) -> str:
+    """The name of one claim of one message."""
+    return f"{message_id}:{attempt}"
+
+
 @dataclass(frozen=True)
 class Mark:
-    claimed: bool  # never handed to SMTP
+    claimed: bool  # never handed to SMTP (and now taken back by the sweeper)
     reply_code: str | None  # what the server answered, when it did
 
     @property
@@ -39,48 +48,48 @@ class Mark:
         return bool(self.reply_code) and self.reply_code.startswith("2")
 
 
-def mark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
-    if ids:
-        conn.sadd(CLAIMED_KEY, *[str(message_id) for message_id in ids])
+def mark_claimed(conn: redis.Redis, claims: list[str]) -> None:
+    if claims:
+        conn.sadd(CLAIMED_KEY, *claims)
 
 
-def unmark_claimed(conn: redis.Redis, ids: list[uuid.UUID]) -> None:
-    if ids:
-        conn.srem(CLAIMED_KEY, *[str(message_id) for message_id in ids])
+def hand_over(conn: redis.Redis, next_claim: str | None, replied: tuple[str, int | None] | None):
+    """Record the previous message's reply and release the next one to SMTP, in one trip.
 
-
-def hand_over(
-    conn: redis.Redis, next_id: uuid.UUID | None, replied: tuple[uuid.UUID, int | None] | None
-) -> None:
-    """Record the previous message's reply and release the next one to SMTP, in one trip."""
+    Returns whether the next claim was still marked (False: the sweeper took it back, or Redis
+    lost its data; the caller asks the database which).
+    """
     pipe = conn.pipeline(transaction=False)
     if replied is not None:
-        message_id, code = replied
-        pipe.hset(REPLIED_KEY, str(message_id), NO_REPLY if code is None else str(code))
-    if next_id is not None:
-        pipe.srem(CLAIMED_KEY, str(next_id))
-    pipe.execute()
+        claim, code = replied
+        pipe.hset(REPLIED_KEY, claim, NO_REPLY if code is None else str(code))
+    if next_claim is not None:
+        pipe.srem(CLAIMED_KEY, next_claim)
+    results = pipe.execute()
+    return next_claim is not None and bool(results[-1])
 
 
-def forget(conn: redis.Redis, ids: Iterable[uuid.UUID]) -> None:
+def forget(conn: redis.Redis, claims: Iterable[str]) -> None:
     """The rows' outcomes are committed: their marks are no longer needed."""
-    keys = [str(message_id) for message_id in ids]
-    if keys:
+    claims = list(claims)
+    if claims:
         pipe = conn.pipeline(transaction=False)
-        pipe.hdel(REPLIED_KEY, *keys)
-        pipe.srem(CLAIMED_KEY, *keys)
+        pipe.hdel(REPLIED_KEY, *claims)
+        pipe.srem(CLAIMED_KEY, *claims)
         pipe.execute()
 
 
-def read(conn: redis.Redis, ids: list[uuid.UUID]) -> list[Mark]:
-    keys = [str(message_id) for message_id in ids]
-    if not keys:
+def take(conn: redis.Redis, claims: list[str]) -> list[Mark]:
+    """For the sweeper: read the marks and take back every claim not yet handed to SMTP, in
+    one atomic step, so a still-running worker cannot hand such a message over afterwards."""
+    if not claims:
         return []
-    pipe = conn.pipeline(transaction=False)
-    pipe.smismember(CLAIMED_KEY, keys)
-    pipe.hmget(REPLIED_KEY, keys)
-    claimed, codes = pipe.execute()
+    pipe = conn.pipeline(transaction=True)
+    for claim in claims:
+        pipe.srem(CLAIMED_KEY, claim)
+    pipe.hmget(REPLIED_KEY, claims)
+    *taken, codes = pipe.execute()
     return [
-        Mark(bool(fresh), code.decode() if code is not None else None)
-        for fresh, code in zip(claimed, codes, strict=True)
+        Mark(bool(was_claimed), code.decode() if code is not None else None)
+        for was_claimed, code in zip(taken, codes, strict=True)
     ]

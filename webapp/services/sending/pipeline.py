@@ -51,18 +51,20 @@ class BatchReport:
 def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -> BatchReport:
     now = utcnow()
     claimed = claiming.claim(ids, lease_seconds=settings.lease_seconds, now=now)
-    db.session.commit()
     report = BatchReport(claimed=len(claimed))
     if not claimed:
-        return report
-    try:
-        marks.mark_claimed(conn, claimed)
-    except redis.RedisError:
-        claiming.release(claimed, now)  # nothing was sent: the sweeper sends them later
         db.session.commit()
+        return report
+    try:  # marked before the claim commits: a committed claim always has its marks
+        marks.mark_claimed(conn, [claim.mark for claim in claimed])
+    except redis.RedisError:
+        db.session.rollback()  # nothing was claimed: the sweeper sends them later
         raise
+    db.session.commit()
     messages = db.session.scalars(
-        select(Message).where(Message.id.in_(claimed)).order_by(Message.org_id, Message.id)
+        select(Message)
+        .where(Message.id.in_([claim.id for claim in claimed]))
+        .order_by(Message.org_id, Message.id)
     ).all()
     orgs = _orgs({m.org_id for m in messages})
     facts = policy.load_facts(messages, now)
@@ -86,7 +88,11 @@ def send_messages(ids: list[uuid.UUID], settings: Settings, conn: redis.Redis) -
 def _settle(items: list[Outgoing], recorder: Recorder) -> None:
     """Commit what was recorded; rows that never reached SMTP go back to ``queued``."""
     recorder.flush()
-    unsent = [item.id for item in items if not item.handed_over and item.id not in recorder.done]
+    unsent = [
+        claiming.Claim(item.id, item.attempts)
+        for item in items
+        if not item.handed_over and item.id not in recorder.done and item.id not in recorder.lost
+    ]
     if unsent:
         claiming.release(unsent, utcnow())
         db.session.commit()
@@ -246,13 +252,21 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
             if not session.is_open:
                 session.open()
                 sent_on_session = 0
-            marks.hand_over(conn, item.id, replied)  # the previous reply is durable from here
-            replied, item.handed_over = None, True
+            recorder.keep_lease()  # a slow server must not let the lease run out under us
+            # the previous reply is durable from here; the next message is ours to send only
+            # if its claim is still marked, or the database says the claim is still ours
+            ours = marks.hand_over(conn, item.mark, replied) or recorder.still_held(item)
+            replied = None
+            if not ours:  # the sweeper took it back after our lease ran out, and requeued it
+                queue.popleft()
+                allowance -= 1
+                continue
+            item.handed_over = True
             started = time.monotonic()
             reply = session.send(item.mail_from, item.to_email, item.data)
             if reply.code is None and not reply.after_data and sent_on_session == 0:
                 raise RelayUnavailable(reply)  # a fresh connection that breaks: try the next relay
-            replied = (item.id, reply.code)
+            replied = (item.mark, reply.code)
             queue.popleft()
             allowance -= 1
             sent_on_session += 1

@@ -57,6 +57,11 @@ class Outgoing:
     def domain(self) -> str:
         return self.to_email.rpartition("@")[2]
 
+    @property
+    def mark(self) -> str:
+        """Its claim's name in Redis (``marks``)."""
+        return marks.key(self.id, self.attempts)
+
 
 class Recorder:
     def __init__(self, settings: Settings, conn: redis.Redis):
@@ -71,7 +76,9 @@ class Recorder:
         self.invited: list[uuid.UUID] = []
         self.counts: dict[str, int] = {}
         self.done: set[uuid.UUID] = set()  # ids with an outcome recorded
-        self.held: set[uuid.UUID] = set()
+        self.held: dict[uuid.UUID, claiming.Claim] = {}  # this batch's claims
+        self.lost: set[uuid.UUID] = set()  # claims the sweeper took back (lease ran out)
+        self.confirmed: set[uuid.UUID] = set()  # the database says these are still ours
         self.lease_renew_at = 0.0
         self.flushed_at = time.monotonic()
 
@@ -275,17 +282,31 @@ class Recorder:
         overdue = time.monotonic() - self.flushed_at > FLUSH_SECONDS
         return len(self.updates) >= FLUSH_EVERY or overdue
 
-    def hold(self, ids: list[uuid.UUID]) -> None:
+    def hold(self, claims: list[claiming.Claim]) -> None:
         """The claimed rows of this batch: their lease is renewed while the batch runs."""
-        self.held = set(ids)
+        self.held = {claim.id: claim for claim in claims}
         self.lease_renew_at = time.monotonic() + self.settings.lease_seconds / 2
 
     def keep_lease(self, commit: bool = True) -> None:
         """A long batch (slow renders, a slow server) keeps its rows: the sweeper must not
         take back what a live worker is still sending. Renews at half the lease."""
-        if not self.held or time.monotonic() < self.lease_renew_at:
-            return
-        claiming.renew_lease(list(self.held - self.done), self.settings.lease_seconds, utcnow())
+        if self.held and time.monotonic() >= self.lease_renew_at:
+            self._renew(commit)
+
+    def still_held(self, item: Outgoing) -> bool:
+        """Its Redis mark is gone (the sweeper took it, or Redis lost its data): the database
+        decides. Renews the lease of every open claim, so this costs one query per batch."""
+        if item.id in self.lost:
+            return False
+        if item.id not in self.confirmed or time.monotonic() >= self.lease_renew_at:
+            self._renew(commit=True)  # what was confirmed holds only while the lease runs
+        return item.id in self.confirmed
+
+    def _renew(self, commit: bool) -> None:
+        open_claims = [c for c in self.held.values() if c.id not in self.done | self.lost]
+        kept = claiming.renew_lease(open_claims, self.settings.lease_seconds, utcnow())
+        self.confirmed = kept
+        self.lost |= {claim.id for claim in open_claims} - kept
         self.lease_renew_at = time.monotonic() + self.settings.lease_seconds / 2
         if commit:
             db.session.commit()
@@ -307,7 +328,7 @@ class Recorder:
         db.session.commit()
         try:
             events.push_events(self.conn, self.events)  # after commit: the rows exist
-            marks.forget(self.conn, [row["id"] for row in self.updates])
+            marks.forget(self.conn, [self.held[row["id"]].mark for row in self.updates])
         except redis.RedisError as exc:  # the outcomes are committed; the batch stops soon
             logger.warning("outcomes committed but Redis failed after the commit: %s", exc)
         self.updates, self.attempts, self.events, self.hooks, self.bounces = [], [], [], [], []
