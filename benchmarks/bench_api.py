@@ -56,7 +56,7 @@ def _seed(instance: Path) -> str:
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import Base
-    from webapp.services.api_keys import create_api_key
+    from webapp.services.accounts.api_keys import create_api_key
 
     app = create_app(
         {

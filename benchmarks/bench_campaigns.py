@@ -104,7 +104,7 @@ def _time_import() -> float:
     from jobs.imports import run_import
     from webapp.extensions import db
     from webapp.models import Organization
-    from webapp.services import csv_import
+    from webapp.services.audience import imports as csv_import
 
     org = db.session.query(Organization).first()
     lines = ["email,first_name,last_name,timezone,external_id"]
@@ -161,7 +161,7 @@ def make_audience(count: int) -> uuid.UUID:
         new_id,
         utcnow,
     )
-    from webapp.services.organizations import create_organization
+    from webapp.services.accounts.organizations import create_organization
 
     org = create_organization("Bench Org", postal_address="1 Bench Street")
     job = Job(org_id=org.id, title="Engineer", location="Lyon")

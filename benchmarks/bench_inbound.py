@@ -58,8 +58,8 @@ def _seed(app) -> list:
     from tests.support.inbound import sample
     from webapp.extensions import db
     from webapp.models import Base, InboundMail, Message, utcnow
+    from webapp.services.accounts.organizations import create_organization
     from webapp.services.inbound import addresses
-    from webapp.services.organizations import create_organization
 
     Base.metadata.drop_all(db.engine)
     Base.metadata.create_all(db.engine)

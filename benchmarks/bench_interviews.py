@@ -64,8 +64,8 @@ def _setup():
 
     from webapp.extensions import db
     from webapp.models import Base, Candidate, Message, ShortlistEntry, new_id, utcnow
-    from webapp.services.organizations import create_organization
-    from webapp.services.shortlists import create_shortlist
+    from webapp.services.accounts.organizations import create_organization
+    from webapp.services.audience.shortlists import create_shortlist
 
     db.session.remove()
     Base.metadata.drop_all(db.engine)
@@ -125,7 +125,7 @@ def run() -> list[dict]:
         from jobs.reminders import schedule_due
         from webapp.extensions import db
         from webapp.models import Message
-        from webapp.services import reminders, responses
+        from webapp.services.interviews import reminders, responses
 
         org = _setup()
         first = 0

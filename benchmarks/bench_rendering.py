@@ -46,10 +46,10 @@ def _timed(fn, count: int) -> tuple[list[float], float]:
 
 
 def bench_render() -> list[dict]:
-    from webapp.services.email_templates import system_default
     from webapp.services.rendering import BrandData, render
     from webapp.services.rendering.compiled import clear_cache, compile_template
     from webapp.services.rendering.variables import sample_context
+    from webapp.services.templates.library import system_default
 
     source = system_default("invitation").source
     brand = BrandData(org_name="Acme", postal_address="1 Main St", revision="bench")
@@ -94,7 +94,7 @@ def bench_compose() -> list[dict]:
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import Base, Message
-    from webapp.services.compose import compose_message
+    from webapp.services.templates.compose import compose_message
 
     ensure_database(DB_URL)
     engine = create_engine(DB_URL.replace("postgresql://", "postgresql+psycopg://"))

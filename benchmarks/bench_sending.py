@@ -121,8 +121,9 @@ def _setup_campaign(app, label: str, *, dkim: bool) -> dict:
     times, its invitation template and a campaign draft ready for the review step."""
     from webapp.extensions import db
     from webapp.models import Job, Shortlist
-    from webapp.services import campaigns, email_templates
-    from webapp.services.organizations import add_member, create_organization, create_user
+    from webapp.services.accounts.organizations import add_member, create_organization, create_user
+    from webapp.services.campaigns import drafts as campaigns
+    from webapp.services.templates import library as email_templates
 
     with app.app_context():
         org = create_organization(
@@ -220,7 +221,7 @@ def _add_dkim(org) -> None:
 def _api_key(app, org_id) -> str:
     from webapp.extensions import db
     from webapp.models import Organization
-    from webapp.services.api_keys import create_api_key
+    from webapp.services.accounts.api_keys import create_api_key
 
     with app.app_context():
         key, raw = create_api_key(db.session.get(Organization, org_id).id, "bench", ["send"])
@@ -231,7 +232,7 @@ def _api_key(app, org_id) -> str:
 
 def _floor_org(app):
     from webapp.extensions import db
-    from webapp.services.organizations import create_organization
+    from webapp.services.accounts.organizations import create_organization
 
     with app.app_context():
         org = create_organization("Floor", postal_address="1 Floor Street",

@@ -98,7 +98,7 @@ def _defaults(table, given: set[str]) -> tuple[str, str]:
 
 def _seed_objects(db) -> tuple:
     from webapp.models import Campaign, EmailTemplate, Job, TemplateVersion
-    from webapp.services.organizations import add_member, create_organization, create_user
+    from webapp.services.accounts.organizations import add_member, create_organization, create_user
 
     org = create_organization("Bench Stats", timezone="Europe/Berlin")
     add_member(org, create_user(EMAIL, PASSWORD, name="Bench"), "owner")

@@ -72,8 +72,8 @@ def _seed(app) -> tuple[str, str, list]:
 
     from webapp.extensions import db
     from webapp.models import Base, Message, utcnow
+    from webapp.services.accounts.organizations import create_organization
     from webapp.services.links import click_url, open_pixel_url
-    from webapp.services.organizations import create_organization
 
     Base.metadata.drop_all(db.engine)
     Base.metadata.create_all(db.engine)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Campaign, CampaignStatus
-from webapp.services import campaign_run
+from webapp.services.campaigns import run as campaign_run
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Posting to an organization's Slack or Teams channel (``webapp.services.chat``)."""
+"""Posting to an organization's Slack or Teams channel (``webapp.services.notify.chat``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 
 from webapp.extensions import db
 from webapp.models import Organization
-from webapp.services import chat
+from webapp.services.notify import chat
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from webapp.extensions import db
-from webapp.services import digests
+from webapp.services.notify import digests
 
 logger = logging.getLogger(__name__)
 

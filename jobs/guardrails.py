@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from webapp.extensions import db
-from webapp.services import guardrails
+from webapp.services.sending import guardrails
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import uuid
 
 from webapp.extensions import db
 from webapp.models import ImportRun
-from webapp.services import csv_import
+from webapp.services.audience import imports as csv_import
 
 logger = logging.getLogger(__name__)
 

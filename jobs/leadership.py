@@ -16,7 +16,7 @@ import uuid
 
 import redis
 
-from webapp.services.scheduler_status import LEADER_KEY
+from webapp.services.sending.scheduler_status import LEADER_KEY
 
 # Renew only our own lease; release only our own lease.
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"  # noqa: E501

@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 
 from webapp.extensions import db
 from webapp.models import Message, Organization, ShortlistEntry, utcnow
-from webapp.services import reminders
+from webapp.services.interviews import reminders
 
 logger = logging.getLogger(__name__)
 HORIZON = timedelta(days=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from webapp.extensions import db
-from webapp.services import response_notices
+from webapp.services.interviews import response_notices
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from rq.job import Job, JobStatus
 
 from jobs.leadership import Lease, node_name
 from jobs.queues import PERIODIC
-from webapp.services import scheduler_status
+from webapp.services.sending import scheduler_status
 
 logger = logging.getLogger(__name__)
 FAST_LOOP_MAX_INTERVAL = 5  # jobs at or under this many seconds run from the fast loop
@@ -264,7 +264,7 @@ class SchedulerLoop:
     def check_stuck(self) -> None:
         from webapp.extensions import db
         from webapp.services import audit
-        from webapp.services.guardrails import notify_admins
+        from webapp.services.sending.guardrails import notify_admins
 
         threshold = self.settings.stuck_alert_seconds
         with self.app.app_context():

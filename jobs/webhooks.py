@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from webapp.services import outgoing_webhooks
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from webapp.models import (
     TriggerRule,
     WebhookEndpoint,
 )
-from webapp.services import interview_links
+from webapp.services.interviews import links as interview_links
 
 api = helpers.api  # fixture
 other_api = helpers.other_api  # fixture

@@ -8,7 +8,7 @@ from tests import test_api_helpers as helpers
 from tests.test_api_helpers import Api, make_key
 from webapp.extensions import db
 from webapp.models import ApiKey, AuditLog
-from webapp.services.api_keys import revoke
+from webapp.services.accounts.api_keys import revoke
 
 RAW_SEND = {"to": "ada@example.com", "subject": "Hello", "text": "Hi Ada"}
 
@@ -174,7 +174,7 @@ def test_key_revoked_by_another_process_stops_working_on_the_next_request(client
     from sqlalchemy import update
 
     from webapp.redis_client import get_redis
-    from webapp.services.api_keys import EPOCH_KEY
+    from webapp.services.accounts.api_keys import EPOCH_KEY
 
     raw = make_key(org)
     api_client = Api(client, raw)

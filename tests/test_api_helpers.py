@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.extensions import db
-from webapp.services.api_keys import create_api_key
+from webapp.services.accounts.api_keys import create_api_key
 
 
 def make_key(org, scopes=("send", "read", "manage"), **fields) -> str:

@@ -11,7 +11,7 @@ from tests.support.browser import browser_login, screenshot
 from tests.test_api_helpers import Api
 from webapp.extensions import db
 from webapp.models import ApiKey, AuditLog
-from webapp.services.api_keys import create_api_key
+from webapp.services.accounts.api_keys import create_api_key
 
 
 def _created_key(html: str) -> str:

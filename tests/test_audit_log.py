@@ -122,8 +122,8 @@ def test_empty_log_says_what_will_appear(org, logged_in):
 
 def test_campaign_and_brand_actions_show_who_did_them(org, user, logged_in):
     from webapp.models import Campaign
-    from webapp.services import campaign_run
-    from webapp.services.email_templates import update_brand
+    from webapp.services.campaigns import run as campaign_run
+    from webapp.services.templates.library import update_brand
 
     campaign = Campaign(org_id=org.id, name="Spring interviews", status="running")
     db.session.add(campaign)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, Message, ShortlistEntry, utcnow
-from webapp.services.campaign_review import review
+from webapp.services.campaigns.review import review
 
 
 def shortlist_of(org, *people):

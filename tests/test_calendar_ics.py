@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from webapp.services.calendar import InterviewEvent, interview_ics
+from webapp.services.interviews.calendar import InterviewEvent, interview_ics
 
 AWKWARD = [
     ("Interview: Backend Engineer (Acme)", "Room 4, floor 2; east wing", "plain"),

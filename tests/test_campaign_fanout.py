@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, EmailTemplate, Message, TemplateVersion
-from webapp.services import campaign_run, campaigns
+from webapp.services.campaigns import drafts as campaigns
+from webapp.services.campaigns import run as campaign_run
 
 EMAILS = Path(__file__).resolve().parent.parent / "templates" / "emails"
 
@@ -188,7 +189,7 @@ def test_c7_refuses_without_postal_address_and_large_sends_need_typed_count(app,
 def test_stored_context_is_the_same_on_every_database(app, org):
     """PostgreSQL builds the context in SQL, SQLite in Python: the result must not differ."""
     from webapp.models import Job, ShortlistEntry
-    from webapp.services.campaign_context import recipient_context
+    from webapp.services.campaigns.context import recipient_context
 
     campaign = make_campaign(org, 2, zones=("Asia/Tokyo",))
     job = db.session.get(Job, campaign.job_id)

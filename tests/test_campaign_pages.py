@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from tests.test_campaign_fanout import make_campaign
 from webapp.extensions import db
 from webapp.models import AuditLog, Campaign, Message
-from webapp.services import campaign_run
+from webapp.services.campaigns import run as campaign_run
 
 
 def running_campaign(org, count=4):

@@ -15,7 +15,7 @@ from tests.test_campaign_fanout import make_template
 from tests.test_worker import run_burst, start_worker, wait_for, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Campaign, Candidate, Message, ShortlistEntry, new_id, utcnow
-from webapp.services import campaigns
+from webapp.services.campaigns import drafts as campaigns
 
 
 def bulk_audience(org, count: int) -> Campaign:

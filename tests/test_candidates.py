@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Candidate, DeliveryAttempt, Message, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 
 def test_candidate_list_searches_filters_and_paginates(logged_in, org, other_org):

@@ -15,7 +15,8 @@ from jobs.queues import get_queue
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Organization
-from webapp.services import guardrails, interview_links
+from webapp.services.interviews import links as interview_links
+from webapp.services.sending import guardrails
 
 
 class Receiver:
@@ -92,7 +93,7 @@ def test_the_channel_is_set_once_kept_secret_and_gets_every_answer(
 
 
 def test_sending_alerts_reach_the_channel_and_a_refusing_channel_fails_the_job(app, org, receiver):
-    from webapp.services import chat
+    from webapp.services.notify import chat
 
     chat.set_url(org, receiver.url)
     db.session.commit()
@@ -108,7 +109,7 @@ def test_sending_alerts_reach_the_channel_and_a_refusing_channel_fails_the_job(a
 def test_a_bad_url_is_refused_with_a_message_and_removing_stops_posting(logged_in, org):
     response = save_settings(logged_in, org, chat_webhook_url="javascript:alert(1)")
     assert response.status_code == 200 and "starting with https://" in response.text
-    from webapp.services import chat
+    from webapp.services.notify import chat
 
     chat.set_url(org, "https://hooks.slack.com/services/T/B/X")
     db.session.commit()

@@ -12,10 +12,10 @@ from icalendar import Calendar
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Message
-from webapp.services import email_templates as studio
-from webapp.services import outbox
-from webapp.services.compose import HONEYPOT, ComposeError, compose_message
 from webapp.services.rendering import TemplateSource
+from webapp.services.sending import outbox
+from webapp.services.templates import library as studio
+from webapp.services.templates.compose import HONEYPOT, ComposeError, compose_message
 from webapp.services.tokens import read_token
 
 BODY = (

@@ -17,11 +17,12 @@ from tests.support.browser import browser_login, screenshot
 from tests.support.smtp import free_port
 from webapp.extensions import db
 from webapp.models import Message
-from webapp.services import devinbox, interview_links
+from webapp.services import devinbox
+from webapp.services.accounts.members import set_password_url
+from webapp.services.consent.suppressions import suppress
+from webapp.services.interviews import links as interview_links
 from webapp.services.links import preferences_url, unsubscribe_url
-from webapp.services.members import set_password_url
-from webapp.services.outbox import create_message
-from webapp.services.suppressions import suppress
+from webapp.services.sending.outbox import create_message
 
 pytestmark = pytest.mark.browser
 

@@ -24,7 +24,7 @@ from tests.support.smtp import free_port
 from webapp.config import load_settings
 from webapp.extensions import db
 from webapp.services import devinbox
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 ROOT = Path(__file__).resolve().parent.parent
 

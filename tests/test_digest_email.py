@@ -22,8 +22,8 @@ from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message
 from webapp.models.audience import DigestItem
-from webapp.services import digests
 from webapp.services.links import preferences_url
+from webapp.services.notify import digests
 
 ALERT = (
     "<mj-section><mj-column><mj-text>A new role: {{ event.job.title }}</mj-text>"

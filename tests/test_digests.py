@@ -11,7 +11,7 @@ from tests.test_campaign_fanout import make_template
 from webapp.extensions import db
 from webapp.models import Message, Preference, TriggerRule
 from webapp.models.audience import DigestItem
-from webapp.services import digests, triggers
+from webapp.services.notify import digests, triggers
 
 
 def test_digest_combines_notifications_and_sends_once_at_the_chosen_hour(app, org, smtp_server):

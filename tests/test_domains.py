@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import SendingDomain
-from webapp.services import crypto, domains
+from webapp.services import crypto
+from webapp.services.sending import domains
 
 
 class FakeAnswer:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from tests.support.cluster import Cluster, wait_until
 from webapp.extensions import db
 from webapp.models import Message
-from webapp.services.api_keys import create_api_key
+from webapp.services.accounts.api_keys import create_api_key
 
 FINAL = {"sent", "unknown", "failed", "bounced", "suppressed", "canceled"}
 

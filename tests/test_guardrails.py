@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jobs.guardrails import check_sending_health
 from webapp.extensions import db
 from webapp.models import AuditLog, Message, Organization, StatRollup, utcnow
-from webapp.services import guardrails
+from webapp.services.sending import guardrails
 
 NIL = uuid.UUID(int=0)
 

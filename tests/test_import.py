@@ -109,7 +109,7 @@ def test_mapping_without_email_column_is_refused_next_to_the_field(logged_in, or
 
 def test_big_import_runs_in_a_worker_job_with_progress(app, logged_in, org):
     from jobs.imports import run_import
-    from webapp.services import csv_import
+    from webapp.services.audience import imports as csv_import
 
     lines = ["email,first_name"] + [f"p{i}@example.com,P{i}" for i in range(2500)]
     lines.insert(100, "broken,Broken")

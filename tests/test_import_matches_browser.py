@@ -19,7 +19,7 @@ from tests.support.browser import browser_login, screenshot
 from tests.test_worker import make_due, run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, Message, ShortlistEntry, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 CSV = (
     "external id,email,first name,last name\n"

@@ -18,8 +18,8 @@ from tests.support.smtp import TestSMTPServer
 from tests.test_worker import run_burst
 from webapp.extensions import db
 from webapp.models import InboundMail, Message, Suppression
-from webapp.services import outbox
 from webapp.services.inbound import addresses
+from webapp.services.sending import outbox
 from webapp.services.tracking.drain import drain
 
 DIAGNOSTIC = "550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import InboundMailbox, Organization
-from webapp.services import domains
 from webapp.services.crypto import decrypt
 from webapp.services.inbound import addresses
+from webapp.services.sending import domains
 
 
 def test_admin_turns_bounce_and_reply_handling_on(logged_in, org):

@@ -9,7 +9,7 @@ from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from webapp.extensions import db
 from webapp.models import ShortlistEntry, utcnow
-from webapp.services import interview_links
+from webapp.services.interviews import links as interview_links
 
 
 def test_candidate_picks_an_offered_slot_on_a_phone(live_server, page, org):

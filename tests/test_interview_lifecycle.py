@@ -17,7 +17,7 @@ from jobs import sending
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import AuditLog, Message, ShortlistEntry, utcnow
-from webapp.services import interview_links
+from webapp.services.interviews import links as interview_links
 from webapp.services.links import click_url, preferences_url
 from webapp.services.tokens import make_token
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Message, ShortlistEntry, WebhookDelivery, WebhookEndpoint, utcnow
-from webapp.services import interview_links, reminders
+from webapp.services.interviews import links as interview_links
+from webapp.services.interviews import reminders
 
 
 def make_entry(org, **fields):

@@ -24,7 +24,7 @@ from tests.test_campaign_fanout import make_template
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message, ShortlistEntry, utcnow
-from webapp.services import interview_links
+from webapp.services.interviews import links as interview_links
 
 PHONE = {"width": 390, "height": 844}
 

@@ -9,7 +9,7 @@ from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from webapp.extensions import db
 from webapp.models import Message, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 
 def queued_message(org) -> Message:

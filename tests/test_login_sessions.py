@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Membership
-from webapp.services.members import set_password_url
+from webapp.services.accounts.members import set_password_url
 
 
 def _sign_in(app, user, *, remember: bool = False):
@@ -113,7 +113,7 @@ def test_removal_from_an_organization_ends_access_at_once(app, org, user):
 
 def test_removal_from_one_organization_leaves_no_way_into_it(app, org, other_org, user):
     both = factories.make_user("both@example.com", org=org, role="editor")
-    from webapp.services.organizations import add_member
+    from webapp.services.accounts.organizations import add_member
 
     add_member(other_org, both, "editor")
     factories.make_job(org, "Acme-only Role")

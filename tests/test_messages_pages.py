@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jobs.queues import BULK, TRANSACTIONAL, get_queue
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 
 def add(org, to, status="sent", **fields):

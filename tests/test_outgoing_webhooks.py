@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Message, WebhookDelivery, WebhookEndpoint, utcnow
-from webapp.services import outgoing_webhooks
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 
 class Receiver:

@@ -6,9 +6,9 @@ import re
 
 from tests.test_tracking_helpers import make_sent_message
 from webapp.extensions import db
-from webapp.services import preferences
+from webapp.services.consent import preferences
+from webapp.services.consent.suppressions import is_suppressed, suppress
 from webapp.services.links import preferences_url, unsubscribe_url
-from webapp.services.suppressions import is_suppressed, suppress
 
 
 def path(url: str) -> str:

@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from tests.test_tracking_helpers import make_sent_message, run_drain
 from webapp.extensions import db
 from webapp.models import MessageEvent, ProviderWebhookLog
+from webapp.services.consent.suppressions import find
 from webapp.services.provider_events.intake import save_config
 from webapp.services.provider_events.ses import string_to_sign
 from webapp.services.provider_events.standard import new_secret, sign
-from webapp.services.suppressions import find
 
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:herald-events"

@@ -13,7 +13,7 @@ from tests.support.smtp import free_port
 from tests.test_worker import make_due, run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, Relay
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 
 def _relay(org, name: str, port: int, priority: int) -> Relay:

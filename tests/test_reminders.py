@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, Message, Preference, ShortlistEntry, utcnow
-from webapp.services import reminders
+from webapp.services.interviews import reminders
 
 
 def entry_for(org, **candidate_fields):
@@ -134,7 +134,7 @@ def test_a_candidate_never_invited_gets_no_reminder_until_the_invitation_is_sent
 
 
 def test_canceling_the_invitation_campaign_cancels_reminders_it_never_earned(app, org):
-    from webapp.services import campaign_run
+    from webapp.services.campaigns import run as campaign_run
 
     reached, missed = entry_for(org), uninvited_entry(org)
     campaign = Campaign(org_id=org.id, name="Round 1", status="running", category="invitations")

@@ -21,9 +21,9 @@ from tests.support.smtp import free_port
 from tests.test_api_helpers import make_key
 from webapp.extensions import db
 from webapp.models import Message
-from webapp.services.email_templates import TemplateDraft, save_template
-from webapp.services.outbox import create_message
 from webapp.services.rendering import TemplateSource
+from webapp.services.sending.outbox import create_message
+from webapp.services.templates.library import TemplateDraft, save_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 1500

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from webapp.models.template import TEMPLATE_TYPES
-from webapp.services.email_templates import system_default
 from webapp.services.rendering import BrandData, TemplateSource
 from webapp.services.rendering.compiled import (
     compile_reference,
     compile_template,
     render_compiled,
 )
+from webapp.services.templates.library import system_default
 
 BENCH_INVITATION = Path(__file__).resolve().parents[1] / "benchmarks" / "invitation.mjml"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from webapp.models.template import TEMPLATE_TYPES
-from webapp.services.email_templates import system_default
 from webapp.services.rendering import BrandData, render
 from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import sample_context
+from webapp.services.templates.library import system_default
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 BRAND = BrandData(

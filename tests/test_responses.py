@@ -16,7 +16,7 @@ from jobs.responses import send_daily_summaries
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, Membership, Message, ShortlistEntry, utcnow
-from webapp.services import interview_links
+from webapp.services.interviews import links as interview_links
 
 
 def path_of(url: str) -> str:

@@ -20,9 +20,9 @@ from tests.support.smtp import DROP, TestSMTPServer
 from webapp.extensions import db
 from webapp.models import AuditLog, DeliveryAttempt, Message, Relay, SendingDomain, utcnow
 from webapp.services import crypto
-from webapp.services.outbox import create_message
+from webapp.services.consent.suppressions import is_suppressed
 from webapp.services.sending import circuit
-from webapp.services.suppressions import is_suppressed
+from webapp.services.sending.outbox import create_message
 
 
 @pytest.fixture

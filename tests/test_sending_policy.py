@@ -14,10 +14,10 @@ from jobs import sending
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Message, Preference, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.consent.suppressions import suppress
 from webapp.services.sending import policy
+from webapp.services.sending.outbox import create_message
 from webapp.services.sending.policy import HELD_FOR_DIGEST
-from webapp.services.suppressions import suppress
 
 
 def bulk(org, to="ada@example.com", **fields):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from jobs import sending
 from webapp.extensions import db
 from webapp.models import AuditLog, Message, Relay
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 from webapp.services.sending.relays import matching_headers
 
 

@@ -18,9 +18,9 @@ from tests.support import factories
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Brand, Message, SentContent, ShortlistEntry
-from webapp.services.email_templates import add_version, create_template, system_default
-from webapp.services.outbox import create_message
 from webapp.services.rendering import TemplateSource
+from webapp.services.sending.outbox import create_message
+from webapp.services.templates.library import add_version, create_template, system_default
 
 BLUE, PURPLE = "#2563eb", "#7c3aed"
 WHEN = re.compile(r"<strong>When:</strong>(.*?)<br", re.DOTALL)

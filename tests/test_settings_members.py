@@ -129,7 +129,7 @@ def test_editor_cannot_invite(client, org, login_as):
 
 def test_member_of_two_orgs_switches(client, org, other_org, login_as):
     person = factories.make_user("both@example.com", org=org, role="editor")
-    from webapp.services.organizations import add_member
+    from webapp.services.accounts.organizations import add_member
 
     add_member(other_org, person, "viewer")
     db.session.commit()

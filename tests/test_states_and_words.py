@@ -16,7 +16,7 @@ from tests.test_campaign_pages import running_campaign
 from tests.test_worker import worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 
 def _later(campaign, hours: float) -> None:
@@ -116,8 +116,8 @@ def test_a_suppressed_recipient_is_not_invited_on_the_shortlist_or_in_the_export
     from tests.test_campaign_fanout import make_campaign
     from tests.test_worker import run_burst
     from webapp.models import Candidate, ShortlistEntry
-    from webapp.services import campaigns
-    from webapp.services.suppressions import suppress
+    from webapp.services.campaigns import drafts as campaigns
+    from webapp.services.consent.suppressions import suppress
 
     campaign = make_campaign(org, 2)
     people = db.session.scalars(select(Candidate).order_by(Candidate.email)).all()

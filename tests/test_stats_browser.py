@@ -152,7 +152,7 @@ def test_queue_health_shows_the_scheduler_and_stuck_mail(
 
     from tests.support.cluster import ROOT, wait_until
     from tests.support.processes import process_env
-    from webapp.services.outbox import create_message
+    from webapp.services.sending.outbox import create_message
 
     settings = app.config["HERALD"]
     settings.stuck_alert_seconds = 60

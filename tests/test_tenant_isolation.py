@@ -31,7 +31,7 @@ def _routes(app):
 
 @pytest.fixture
 def api_key_of_a(org):
-    from webapp.services.api_keys import create_api_key
+    from webapp.services.accounts.api_keys import create_api_key
 
     _key, raw = create_api_key(org.id, "isolation", ["send", "read", "manage"])
     db.session.commit()

@@ -10,8 +10,9 @@ from tests.test_tracking_helpers import make_sent_message, run_drain
 from webapp.extensions import db
 from webapp.models import MessageEvent, StatRollup, WebhookDelivery
 from webapp.redis_client import get_redis
-from webapp.services import events, outgoing_webhooks
+from webapp.services import events
 from webapp.services.events import EVENTS_KEY
+from webapp.services.notify import webhooks as outgoing_webhooks
 from webapp.services.tracking.drain import PROCESSING_KEY
 
 

@@ -11,7 +11,7 @@ from tests.support import factories
 from tests.test_campaign_fanout import make_template
 from webapp.extensions import db
 from webapp.models import Message, TriggerRule
-from webapp.services import triggers
+from webapp.services.notify import triggers
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 

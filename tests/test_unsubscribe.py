@@ -16,10 +16,10 @@ from tests.test_tracking_helpers import make_sent_message, run_drain
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import AuditLog, Message, Preference, StatRollup, Suppression, WebhookDelivery
-from webapp.services import outgoing_webhooks
+from webapp.services.consent.suppressions import is_suppressed
 from webapp.services.links import unsubscribe_url
-from webapp.services.outbox import create_message
-from webapp.services.suppressions import is_suppressed
+from webapp.services.notify import webhooks as outgoing_webhooks
+from webapp.services.sending.outbox import create_message
 from webapp.services.tokens import make_token
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

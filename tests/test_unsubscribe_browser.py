@@ -9,9 +9,9 @@ from tests.support.browser import browser_login, screenshot
 from tests.support.factories import PASSWORD
 from tests.test_tracking_helpers import make_sent_message
 from webapp.extensions import db
-from webapp.services import outgoing_webhooks
+from webapp.services.consent.suppressions import is_suppressed, suppress
 from webapp.services.links import unsubscribe_url
-from webapp.services.suppressions import is_suppressed, suppress
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditLog, Suppression
-from webapp.services.suppressions import is_suppressed, suppress
+from webapp.services.consent.suppressions import is_suppressed, suppress
 
 
 def test_add_search_and_remove_are_audited(logged_in, org):

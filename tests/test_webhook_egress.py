@@ -6,7 +6,8 @@ from sqlalchemy import select
 from tests.test_outgoing_webhooks import endpoint_for, receiver  # noqa: F401 - fixture
 from webapp.extensions import db
 from webapp.models import WebhookDelivery
-from webapp.services import egress, outgoing_webhooks
+from webapp.services import egress
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 
 def test_private_addresses_are_refused_and_nothing_is_posted(app, org, receiver):  # noqa: F811

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from tests.test_api_helpers import api  # noqa: F401 - fixture
 from webapp.extensions import db
 from webapp.models import WebhookDelivery, WebhookEndpoint
-from webapp.services import egress, outgoing_webhooks
+from webapp.services import egress
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 INSIDE = [
     "http://127.0.0.1/",

@@ -22,7 +22,7 @@ from jobs.queues import BULK, TRANSACTIONAL, enqueue_send_batch, get_queue
 from tests.support.processes import process_env
 from webapp.extensions import db
 from webapp.models import Message, utcnow
-from webapp.services.outbox import create_message
+from webapp.services.sending.outbox import create_message
 
 ROOT = Path(__file__).resolve().parent.parent
 

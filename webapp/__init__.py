@@ -133,8 +133,8 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        # The cookie names a server-side LoginSession (see webapp.services.login_sessions).
-        from webapp.services.login_sessions import resolve_session
+        # The cookie names a server-side LoginSession (see webapp.services.accounts.login_sessions).
+        from webapp.services.accounts.login_sessions import resolve_session
         from webapp.tenancy import parse_uuid
 
         parsed = parse_uuid(session_id)

@@ -31,7 +31,7 @@ def register_commands(app: Flask) -> None:
 @click.option("--owner", "owner_email", help="Email of an existing user to make owner.")
 def create_org_command(name: str, timezone: str, owner_email: str | None) -> None:
     """Create an organization."""
-    from webapp.services.organizations import add_member, create_organization, find_user
+    from webapp.services.accounts.organizations import add_member, create_organization, find_user
 
     org = create_organization(name, timezone=timezone)
     if owner_email:
@@ -54,8 +54,8 @@ def create_user_command(email, org_slug, role, name, password) -> None:
     from sqlalchemy import select
 
     from webapp.models import Organization
-    from webapp.services.organizations import add_member, create_user, find_user
-    from webapp.services.passwords import password_problem
+    from webapp.services.accounts.organizations import add_member, create_user, find_user
+    from webapp.services.accounts.passwords import password_problem
 
     problem = password_problem(password)
     if problem:
@@ -81,7 +81,7 @@ def create_api_key_command(org_slug: str, name: str, scopes: tuple[str, ...]) ->
     from sqlalchemy import select
 
     from webapp.models import Organization
-    from webapp.services.api_keys import create_api_key
+    from webapp.services.accounts.api_keys import create_api_key
 
     org = db.session.scalars(select(Organization).where(Organization.slug == org_slug)).first()
     if org is None:

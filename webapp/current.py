@@ -8,7 +8,7 @@ from flask import abort, g, session
 from flask_login import current_user
 
 from webapp.models import Role
-from webapp.services.organizations import organizations_of
+from webapp.services.accounts.organizations import organizations_of
 from webapp.tenancy import parse_uuid
 
 SESSION_ORG_KEY = "org_id"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from webapp.extensions import db
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry, utcnow
-from webapp.services.organizations import add_member, create_organization, create_user
+from webapp.services.accounts.organizations import add_member, create_organization, create_user
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)

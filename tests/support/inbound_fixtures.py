@@ -11,8 +11,8 @@ from sqlalchemy import select
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, Message, ShortlistEntry, utcnow
-from webapp.services import outbox
 from webapp.services.inbound import addresses
+from webapp.services.sending import outbox
 
 
 @pytest.fixture

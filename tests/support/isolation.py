@@ -26,7 +26,7 @@ from webapp.models import (
     WebhookEndpoint,
     utcnow,
 )
-from webapp.services.organizations import membership_for
+from webapp.services.accounts.organizations import membership_for
 
 
 def _add(obj):

@@ -20,10 +20,13 @@ from webapp.api.framework import (
 from webapp.api.schemas import CURSOR, DATETIME_INPUT, EMAIL, LIMIT, UUID, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Candidate, Job, Shortlist
-from webapp.services import audit, interview_updates, reminders, shortlists
+from webapp.services import audit
 from webapp.services.api import audience as audience_service
 from webapp.services.api.validation import FieldErrors
-from webapp.services.candidates import CandidateError, erase_candidate, save_job
+from webapp.services.audience import shortlists
+from webapp.services.audience.candidates import CandidateError, erase_candidate, save_job
+from webapp.services.interviews import reminders
+from webapp.services.interviews import updates as interview_updates
 from webapp.services.scheduling import known_timezones
 from webapp.tenancy import get_scoped, scoped
 

@@ -23,9 +23,11 @@ from webapp.api.schemas import CURSOR, DATETIME_INPUT, EMAIL, LIMIT, UUID, obj, 
 from webapp.extensions import db
 from webapp.models import Campaign
 from webapp.models.campaign import CampaignStatus
-from webapp.services import campaign_run, interview_links, triggers
 from webapp.services.api import campaigns as campaign_service
 from webapp.services.api.validation import FieldErrors
+from webapp.services.campaigns import run as campaign_run
+from webapp.services.interviews import links as interview_links
+from webapp.services.notify import triggers
 from webapp.tenancy import get_scoped, scoped
 
 HHMM = {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}

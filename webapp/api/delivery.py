@@ -20,8 +20,10 @@ from webapp.api.schemas import CURSOR, EMAIL, LIMIT, obj, page_of, ref
 from webapp.extensions import db
 from webapp.models import Suppression, WebhookEndpoint
 from webapp.models.suppression import SUPPRESSION_REASONS
-from webapp.services import audit, egress, outgoing_webhooks, preferences, suppressions
+from webapp.services import audit, egress
 from webapp.services.api.validation import FieldErrors, clean_email
+from webapp.services.consent import preferences, suppressions
+from webapp.services.notify import webhooks as outgoing_webhooks
 from webapp.tenancy import get_scoped, scoped
 
 SUPPRESSION_INPUT = obj(

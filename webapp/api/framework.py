@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
 from webapp.services import json_body, ratelimit
-from webapp.services.api_keys import find_active_key, mark_used
+from webapp.services.accounts.api_keys import find_active_key, mark_used
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,9 @@ from webapp.audience import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import ImportRun, Shortlist
-from webapp.services import csv_import, import_matches
-from webapp.services.csv_records import UnreadableFile, decode_upload
+from webapp.services.audience import import_matches
+from webapp.services.audience import imports as csv_import
+from webapp.services.audience.csv_records import UnreadableFile, decode_upload
 from webapp.tenancy import get_or_404
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024

@@ -10,16 +10,14 @@ from webapp.audience.forms import EntryForm
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry
-from webapp.services import (
-    audit,
-    interview_links,
-    interview_times,
-    interview_updates,
-    reminders,
-    shortlists,
-    triggers,
-)
-from webapp.services import candidates as candidate_service
+from webapp.services import audit
+from webapp.services.audience import candidates as candidate_service
+from webapp.services.audience import shortlists
+from webapp.services.interviews import links as interview_links
+from webapp.services.interviews import reminders
+from webapp.services.interviews import times as interview_times
+from webapp.services.interviews import updates as interview_updates
+from webapp.services.notify import triggers
 from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
 

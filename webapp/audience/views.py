@@ -10,8 +10,9 @@ from webapp.audience.forms import CandidateForm, JobForm
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.models import Candidate, Job
-from webapp.services import audit, shortlists
-from webapp.services import candidates as candidate_service
+from webapp.services import audit
+from webapp.services.audience import candidates as candidate_service
+from webapp.services.audience import shortlists
 from webapp.services.inbound import history as inbound_history
 from webapp.services.scheduling import format_local, known_timezones
 from webapp.tenancy import get_or_404
@@ -151,7 +152,7 @@ def edit_job(job_id):
 
 
 def _member_choices() -> list[tuple[str, str]]:
-    from webapp.services.members import member_choices
+    from webapp.services.accounts.members import member_choices
 
     return member_choices(g.org.id)
 

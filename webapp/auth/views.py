@@ -8,9 +8,9 @@ from webapp.auth.forms import LoginForm
 from webapp.current import SESSION_ORG_KEY
 from webapp.extensions import db
 from webapp.models import utcnow
-from webapp.services.login_sessions import end_all_sessions, end_session, start_session
-from webapp.services.organizations import find_user
-from webapp.services.passwords import verify_password
+from webapp.services.accounts.login_sessions import end_all_sessions, end_session, start_session
+from webapp.services.accounts.organizations import find_user
+from webapp.services.accounts.passwords import verify_password
 from webapp.throttle import enforce
 
 
@@ -56,7 +56,7 @@ def logout():
 def set_password(token: str):
     from webapp.auth.forms import SetPasswordForm
     from webapp.models import User
-    from webapp.services.passwords import hash_password
+    from webapp.services.accounts.passwords import hash_password
     from webapp.services.tokens import InvalidToken, read_token
     from webapp.tenancy import parse_uuid
 

@@ -10,7 +10,8 @@ from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Campaign, CampaignStatus, EmailTemplate, Job
-from webapp.services import campaign_run, campaigns
+from webapp.services.campaigns import drafts as campaigns
+from webapp.services.campaigns import run as campaign_run
 from webapp.tenancy import get_or_404, get_scoped
 
 guard_blueprint(bp)

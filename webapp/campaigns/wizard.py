@@ -14,8 +14,9 @@ from webapp.campaigns import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx, push_url
 from webapp.models import Campaign, CampaignStatus, Candidate, EmailTemplate, Job, Shortlist
-from webapp.services import campaigns, shortlists
-from webapp.services.candidates import search_jobs
+from webapp.services.audience import shortlists
+from webapp.services.audience.candidates import search_jobs
+from webapp.services.campaigns import drafts as campaigns
 from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
 

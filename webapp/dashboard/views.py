@@ -6,7 +6,7 @@ from webapp.current import SESSION_ORG_KEY
 from webapp.dashboard import bp
 from webapp.extensions import db
 from webapp.models import Campaign, Candidate, EmailTemplate, Job, Message, MessageStatus
-from webapp.services.organizations import membership_for
+from webapp.services.accounts.organizations import membership_for
 from webapp.tenancy import parse_uuid, scoped
 
 

@@ -13,7 +13,8 @@ from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.images import bp
 from webapp.models import Role
-from webapp.services import audit, images
+from webapp.services import audit
+from webapp.services.templates import images
 
 guard_blueprint(bp, read=Role.VIEWER, write=Role.EDITOR)
 

@@ -11,8 +11,8 @@ from flask import abort, current_app, render_template, request
 from webapp.extensions import db
 from webapp.interviews import bp
 from webapp.models import Candidate, Job, Organization, Shortlist
-from webapp.services import interview_links
-from webapp.services.campaign_context import interview_context
+from webapp.services.campaigns.context import interview_context
+from webapp.services.interviews import links as interview_links
 from webapp.services.tokens import InvalidToken
 from webapp.throttle import enforce
 

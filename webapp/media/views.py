@@ -12,7 +12,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.media import bp
 from webapp.models import Image
-from webapp.services.images import find_by_public_name
+from webapp.services.templates.images import find_by_public_name
 
 ONE_YEAR = 365 * 24 * 3600
 

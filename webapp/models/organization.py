@@ -90,7 +90,7 @@ class User(IdMixin, TimestampMixin, UserMixin, Base):
 
     def get_id(self) -> str:
         if self.login_session_id is None:
-            raise RuntimeError("sign the user in through webapp.services.login_sessions")
+            raise RuntimeError("sign the user in through webapp.services.accounts.login_sessions")
         return str(self.login_session_id)
 
 

@@ -98,7 +98,7 @@ def readiness(redis_url: str) -> tuple[bool, dict]:
 
 def sending_health(conn: redis.Redis, stuck_after: float) -> dict:
     """The scheduler's heartbeat and leader, and how much mail is stuck (REQUIREMENTS Q2)."""
-    from webapp.services.scheduler_status import scheduler_state, stuck_messages
+    from webapp.services.sending.scheduler_status import scheduler_state, stuck_messages
 
     state = scheduler_state(conn)
     stuck = stuck_messages(stuck_after)

@@ -12,7 +12,8 @@ from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.preferences import bp
 from webapp.redis_client import get_redis
-from webapp.services import events, preferences
+from webapp.services import events
+from webapp.services.consent import preferences
 from webapp.services.links import preferences_url
 from webapp.throttle import enforce
 

@@ -11,7 +11,7 @@ from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.models import Membership, Role
 from webapp.responses import bp
-from webapp.services import response_notices, responses
+from webapp.services.interviews import response_notices, responses
 from webapp.tenancy import parse_uuid
 
 # Both actions are about reading (marking answers read, one's own notification choice), so

@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, Job, Organization, Shortlist, ShortlistEntry, utcnow
-from webapp.services.organizations import add_member, create_organization, create_user, find_user
+from webapp.services.accounts.organizations import (
+    add_member,
+    create_organization,
+    create_user,
+    find_user,
+)
 
 DEMO_SLUG = "demo"
 ZONES = [

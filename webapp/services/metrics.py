@@ -47,8 +47,8 @@ from webapp.models import (
     WebhookDelivery,
     utcnow,
 )
-from webapp.services import scheduler_status
 from webapp.services.events import EVENTS_KEY
+from webapp.services.sending import scheduler_status
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.formkit import choices
 from webapp.models import ApiKey
 from webapp.services import audit
-from webapp.services.api_keys import create_api_key, revoke
+from webapp.services.accounts.api_keys import create_api_key, revoke
 from webapp.settings import bp
 from webapp.tenancy import get_or_404, scoped
 

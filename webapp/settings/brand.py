@@ -15,10 +15,10 @@ from wtforms.validators import URL, Length, Optional, Regexp, ValidationError
 
 from webapp.extensions import db
 from webapp.formkit import choices
-from webapp.services import email_templates as studio
-from webapp.services.images import is_hosted_url
 from webapp.services.rendering import BrandData, render
 from webapp.services.rendering.mjml import HEX_COLOUR
+from webapp.services.templates import library as studio
+from webapp.services.templates.images import is_hosted_url
 from webapp.settings import bp
 
 HEX = Regexp(r"^#[0-9a-fA-F]{6}$", message="Use a colour like #2563eb.")

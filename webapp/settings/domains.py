@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import SendingDomain
-from webapp.services import audit, guardrails
-from webapp.services import domains as domain_service
+from webapp.services import audit
 from webapp.services.inbound import addresses
+from webapp.services.sending import domains as domain_service
+from webapp.services.sending import guardrails
 from webapp.settings import bp
 from webapp.tenancy import get_or_404, scoped
 

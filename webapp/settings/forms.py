@@ -73,7 +73,7 @@ class OrganizationForm(FlaskForm):
             raise ValidationError("Enter a domain such as mail.example.com.")
 
     def validate_chat_webhook_url(self, field):
-        from webapp.services.chat import ChatError, validate_url
+        from webapp.services.notify.chat import ChatError, validate_url
 
         if field.data:
             try:

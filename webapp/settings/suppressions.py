@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.formkit import choices
 from webapp.models import Suppression
 from webapp.services import audit
-from webapp.services import suppressions as service
+from webapp.services.consent import suppressions as service
 from webapp.settings import bp
 from webapp.tenancy import get_or_404
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.models import EmailTemplate, TriggerRule
 from webapp.services import audit
-from webapp.services import triggers as trigger_service
-from webapp.services.campaigns import org_templates
+from webapp.services.campaigns.drafts import org_templates
+from webapp.services.notify import triggers as trigger_service
 from webapp.settings import bp
 from webapp.tenancy import get_or_404
 

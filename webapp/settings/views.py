@@ -8,10 +8,12 @@ from sqlalchemy import select
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.models import Membership, Role, User
-from webapp.services import audit, chat, interview_updates
-from webapp.services.members import invite_member
-from webapp.services.members import remove_member as remove_member_from_org
-from webapp.services.organizations import owners_count
+from webapp.services import audit
+from webapp.services.accounts.members import invite_member
+from webapp.services.accounts.members import remove_member as remove_member_from_org
+from webapp.services.accounts.organizations import owners_count
+from webapp.services.interviews import updates as interview_updates
+from webapp.services.notify import chat
 
 # Every other settings page registers its routes on ``bp`` when imported.
 from webapp.settings import (  # noqa: F401

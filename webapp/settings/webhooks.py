@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from webapp.extensions import db
 from webapp.formkit import choices
 from webapp.models import WebhookDelivery, WebhookEndpoint
-from webapp.services import audit, egress, outgoing_webhooks
+from webapp.services import audit, egress
+from webapp.services.notify import webhooks as outgoing_webhooks
 from webapp.settings import bp
 from webapp.tenancy import get_or_404, scoped
 

@@ -21,8 +21,9 @@ from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Campaign, MessageStatus, Role
 from webapp.redis_client import get_redis
-from webapp.services import audit, csv_export, scheduler_status
-from webapp.services.guardrails import sending_health
+from webapp.services import audit, csv_export
+from webapp.services.sending import scheduler_status
+from webapp.services.sending.guardrails import sending_health
 from webapp.services.stats import breakdowns, campaign_report, queue_health
 from webapp.services.stats.alerts import failure_alert
 from webapp.services.stats.overview import overview_for

@@ -12,12 +12,13 @@ from flask_login import current_user
 from webapp.current import guard_blueprint, has_role
 from webapp.extensions import db
 from webapp.models import EmailTemplate, Role, TemplateVersion
-from webapp.services import audit, outbox
-from webapp.services import email_templates as studio
-from webapp.services.candidates import CandidateError, normalize_email
+from webapp.services import audit
+from webapp.services.audience.candidates import CandidateError, normalize_email
 from webapp.services.rendering import BrandData, TemplateSource
 from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import FILTER_DOCS, VARIABLES
+from webapp.services.sending import outbox
+from webapp.services.templates import library as studio
 from webapp.templates_studio import bp
 from webapp.templates_studio.forms import CATEGORY_LABELS, TYPE_LABELS, TemplateForm
 from webapp.tenancy import get_or_404

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, Shortlist, ShortlistEntry
-from webapp.services import shortlists
 from webapp.services.api.validation import parse_datetime
-from webapp.services.candidates import CANDIDATE_FIELDS, save_candidate
+from webapp.services.audience import shortlists
+from webapp.services.audience.candidates import CANDIDATE_FIELDS, save_candidate
 from webapp.tenancy import scoped
 
 

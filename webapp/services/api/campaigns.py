@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Campaign, Candidate, EmailTemplate, Organization, Shortlist, utcnow
-from webapp.services import campaigns
 from webapp.services.api.validation import FieldErrors, field_error, parse_datetime
+from webapp.services.campaigns import drafts as campaigns
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.models import EmailTemplate, Organization
-from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, field_error
 from webapp.services.rendering import BrandData, TemplateSource, render
 from webapp.services.stats import metrics
 from webapp.services.stats.funnel import funnel_for
 from webapp.services.stats.overview import time_series
 from webapp.services.stats.ranges import DateRange, parse_range
+from webapp.services.templates import library as email_templates
 from webapp.tenancy import parse_uuid
 
 SOURCE_NAMES = ("subject", "preheader", "body_mjml", "body_text")

@@ -15,11 +15,11 @@ from sqlalchemy import Select, select
 
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Message, Organization
-from webapp.services import email_templates
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
-from webapp.services.compose import build_context, version_source
-from webapp.services.outbox import create_message, create_messages
 from webapp.services.rendering.required import missing_values
+from webapp.services.sending.outbox import create_message, create_messages
+from webapp.services.templates import library as email_templates
+from webapp.services.templates.compose import build_context, version_source
 from webapp.tenancy import get_scoped, parse_uuid, scoped
 
 

@@ -26,9 +26,9 @@ from webapp.models import (
     ShortlistEntry,
     User,
 )
-from webapp.services import guardrails, outbox
 from webapp.services.inbound.addresses import FORWARD_KIND
 from webapp.services.links import public_url
+from webapp.services.sending import guardrails, outbox
 
 
 def recruiters(message: Message) -> list[str]:

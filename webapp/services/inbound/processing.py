@@ -36,7 +36,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import InboundMail, Message, Suppression, utcnow
-from webapp.services import events, suppressions
+from webapp.services import events
+from webapp.services.consent import suppressions
 from webapp.services.inbound import addresses, arf, autoreply, dsn, replies
 
 logger = logging.getLogger(__name__)

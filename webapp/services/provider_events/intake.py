@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Message, ProviderConfig, ProviderWebhookLog
-from webapp.services import crypto, egress, events, json_body, preferences, suppressions
+from webapp.services import crypto, egress, events, json_body
+from webapp.services.consent import preferences, suppressions
 from webapp.services.provider_events import Context, Incoming, ProviderEvent, Rejected, providers
 
 logger = logging.getLogger(__name__)

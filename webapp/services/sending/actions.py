@@ -91,7 +91,7 @@ def _requeue(ids: list[uuid.UUID], now: datetime) -> list[tuple[uuid.UUID, bool]
     ).all()
     items = [(row[0], row[1]) for row in rows]
     if items:
-        from webapp.services.outbox import enqueue_due
+        from webapp.services.sending.outbox import enqueue_due
 
         after_commit(enqueue_due, items)
     return items

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.models import Message, Organization
-from webapp.services.compose import compose_message
+from webapp.services.templates.compose import compose_message
 
 
 @dataclass

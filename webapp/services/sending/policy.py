@@ -9,7 +9,7 @@ The rules, in order, for a batch of messages (a few queries for the whole batch)
 2. Preferences (non-transactional only): ``unsubscribed_all``, or the category opted out,
    suppresses. A category the recipient gets as a digest is not sent on its own: the message
    becomes ``suppressed`` with ``last_error`` = "held for digest", and the digest job
-   (``webapp.services.digests``) collects such rows.
+   (``webapp.services.notify.digests``) collects such rows.
 3. The organization's bulk sending is paused (guardrails): bulk mail waits 10 minutes and is
    looked at again; nothing is lost.
 4. Frequency cap (non-transactional): at most N per recipient per rolling 24 h (organization's
@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Candidate, Message, MessageStatus, Organization, Preference, Suppression
-from webapp.services.reminders import eligibility_refusals
+from webapp.services.interviews.reminders import eligibility_refusals
 
 HELD_FOR_DIGEST = "held for digest"
 TRANSACTIONAL_BLOCKING = ("hard_bounce", "complaint", "manual")

@@ -337,7 +337,7 @@ class Recorder:
     def _suppress_bounces(self) -> None:
         if not self.bounces:
             return
-        from webapp.services.suppressions import suppress
+        from webapp.services.consent.suppressions import suppress
 
         for item in self.bounces:
             suppress(item.org_id, item.to_email, "hard_bounce", source_message_id=item.id)
@@ -345,7 +345,7 @@ class Recorder:
     def _emit_hooks(self) -> None:
         if not self.hooks:
             return
-        from webapp.services import outgoing_webhooks as hooks
+        from webapp.services.notify import webhooks as hooks
 
         endpoints = hooks.enabled_endpoints({org_id for org_id, _, _ in self.hooks})
         for org_id, kind, data in self.hooks:

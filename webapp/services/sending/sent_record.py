@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import SentContent
-from webapp.services.compose import HONEYPOT
+from webapp.services.templates.compose import HONEYPOT
 
 COMPRESSION_LEVEL = 1  # a 13 kB email in ~0.1 ms to a fifth of its size; 6 is 3x slower
 PIXEL_TAG = re.compile(r"<img\b[^>]*/t/o/[A-Za-z0-9_.\-]+[^>]*>", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """The failure-rate warning shown beside the deliverability banner (REQUIREMENTS P8).
 
-Complaint and hard-bounce rates are the guardrails' (``webapp.services.guardrails``); this adds
-the share of messages that failed outright (retry budget spent, permanent 5xx, policy
+Complaint and hard-bounce rates are the guardrails' (``webapp.services.sending.guardrails``);
+this adds the share of messages that failed outright (retry budget spent, permanent 5xx, policy
 rejections) over the same trailing window, which usually means a relay or DNS problem rather
 than a list problem.
 """

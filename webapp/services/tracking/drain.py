@@ -24,8 +24,8 @@ from sqlalchemy.dialects import sqlite
 
 from webapp.extensions import db
 from webapp.models import Message, MessageEvent, Organization, new_id
-from webapp.services import outgoing_webhooks
 from webapp.services.events import EVENTS_KEY
+from webapp.services.notify import webhooks as outgoing_webhooks
 from webapp.services.tracking import bursts, rollups
 from webapp.services.tracking.apply import apply_to_messages, webhook_events
 

@@ -30,8 +30,9 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import chat, links
-from webapp.services.outbox import create_message
+from webapp.services import links
+from webapp.services.notify import chat
+from webapp.services.sending.outbox import create_message
 
 logger = logging.getLogger(__name__)
 

@@ -102,8 +102,9 @@ def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "
 
 def _after_answer(entry: ShortlistEntry, moved: bool) -> None:
     from webapp.models import Organization
-    from webapp.services import interview_updates, reminders, response_notices
-    from webapp.services.outgoing_webhooks import emit
+    from webapp.services.interviews import reminders, response_notices
+    from webapp.services.interviews import updates as interview_updates
+    from webapp.services.notify.webhooks import emit
 
     org = db.session.get(Organization, entry.org_id)
     if entry.response_status == "declined":

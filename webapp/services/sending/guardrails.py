@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Membership, Organization, Role, StatRollup, User, utcnow
-from webapp.services import audit, outbox
+from webapp.services import audit
+from webapp.services.sending import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def admin_emails(org_id: uuid.UUID) -> list[str]:
 def notify_admins(org_id: uuid.UUID, subject: str, text: str) -> int:
     """Email every owner and admin (through the outbox, so it leaves after the commit), and
     post the alert to the organization's chat channel when it has one."""
-    from webapp.services import chat
+    from webapp.services.notify import chat
 
     org = db.session.get(Organization, org_id)
     if org is not None:

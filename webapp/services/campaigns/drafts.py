@@ -2,7 +2,7 @@
 
 The draft Campaign row holds the wizard's state (job, shortlist, chosen candidates, template,
 schedule), so a half-finished wizard survives a reload. Fan-out, progress and pause/resume
-live in :mod:`webapp.services.campaign_run`.
+live in :mod:`webapp.services.campaigns.run`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from webapp.models import (
     ShortlistEntry,
     utcnow,
 )
-from webapp.services import audit, shortlists
-from webapp.services.campaign_bulk import id_in
-from webapp.services.campaign_review import (  # noqa: F401  the wizard's review, re-exported
+from webapp.services import audit
+from webapp.services.audience import shortlists
+from webapp.services.campaigns.bulk import id_in
+from webapp.services.campaigns.review import (  # noqa: F401  the wizard's review, re-exported
     Review,
     compliance_problems,
     drop_missing_data,
@@ -214,7 +215,7 @@ def confirm(
 
 
 def list_campaigns(org_id: uuid.UUID, page: int = 1):
-    from webapp.services.candidates import paginate
+    from webapp.services.audience.candidates import paginate
 
     statement = scoped(select(Campaign), org_id).order_by(Campaign.created_at.desc())
     return paginate(statement, page, 25)
@@ -231,7 +232,7 @@ def org_templates(org_id: uuid.UUID) -> list[EmailTemplate]:
 
 def default_invitation(org_id: uuid.UUID, user_id: uuid.UUID | None) -> EmailTemplate:
     """The organization's invitation template, created from Herald's default when missing."""
-    from webapp.services import email_templates
+    from webapp.services.templates import library as email_templates
 
     existing = email_templates.org_template_for_type(org_id, "invitation")
     if existing is not None:

@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Organization, TriggerRule, utcnow
-from webapp.services import digests
-from webapp.services.candidates import CandidateError, normalize_email
-from webapp.services.context_data import candidate_data
-from webapp.services.outbox import create_message
+from webapp.services.audience.candidates import CandidateError, normalize_email
+from webapp.services.notify import digests
+from webapp.services.sending.outbox import create_message
+from webapp.services.templates.context_data import candidate_data
 from webapp.tenancy import parse_uuid, scoped
 
 BUILTIN_EVENTS = ("interview.scheduled", "interview.canceled", "application.received")

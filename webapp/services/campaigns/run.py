@@ -39,11 +39,13 @@ from webapp.models import (
     new_id,
     utcnow,
 )
-from webapp.services import audit, campaign_sql, reminders
-from webapp.services.campaign_bulk import copy_insert_ignore, id_in, is_postgresql
-from webapp.services.campaign_context import recipient_context
-from webapp.services.context_data import job_data
+from webapp.services import audit
+from webapp.services.campaigns import sql as campaign_sql
+from webapp.services.campaigns.bulk import copy_insert_ignore, id_in, is_postgresql
+from webapp.services.campaigns.context import recipient_context
+from webapp.services.interviews import reminders
 from webapp.services.scheduling import send_time
+from webapp.services.templates.context_data import job_data
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +284,7 @@ def refresh_status(campaign: Campaign) -> bool:
         return False
     campaign.status = CampaignStatus.COMPLETED.value
     campaign.completed_at = utcnow()
-    from webapp.services.outgoing_webhooks import emit
+    from webapp.services.notify.webhooks import emit
 
     counts = progress(campaign).counts
     emit(campaign.org_id, "campaign.completed", {"campaign_id": str(campaign.id), "counts": counts})
@@ -382,7 +384,7 @@ def resend_failed(campaign: Campaign, *, actor_user_id=None, actor_label: str = 
 
 
 def recipients(campaign: Campaign, *, status: str = "", page: int = 1):
-    from webapp.services.candidates import paginate
+    from webapp.services.audience.candidates import paginate
 
     statement = select(Message).where(Message.campaign_id == campaign.id)
     if status:

@@ -244,7 +244,7 @@ def disable_endpoint(endpoint: WebhookEndpoint, reason: str) -> None:
     """Stop posting to an endpoint that keeps failing, and tell the admins by email."""
     if not endpoint.is_enabled:
         return
-    from webapp.services.guardrails import notify_admins
+    from webapp.services.sending.guardrails import notify_admins
 
     endpoint.is_enabled = False
     endpoint.disabled_at = utcnow()

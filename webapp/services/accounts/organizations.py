@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Brand, Membership, Organization, Role, User
-from webapp.services.passwords import hash_password
+from webapp.services.accounts.passwords import hash_password
 
 
 def slugify(name: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from webapp.extensions import db
-from webapp.services.shortlists import insert_ignore
+from webapp.services.audience.shortlists import insert_ignore
 
 
 def is_postgresql() -> bool:

@@ -25,9 +25,9 @@ from sqlalchemy import select, update
 from webapp.extensions import db
 from webapp.models import Candidate, Message, Organization, Preference, utcnow
 from webapp.models.audience import DigestItem
-from webapp.services.context_data import candidate_data
-from webapp.services.outbox import create_message
 from webapp.services.scheduling import zone
+from webapp.services.sending.outbox import create_message
+from webapp.services.templates.context_data import candidate_data
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ def summarize(
     org: Organization, version: Any, *, email: str, to_name: str, context: dict[str, Any]
 ) -> dict[str, str]:
     """What a digest lists for one held notification: its rendered subject, a line, a link."""
-    from webapp.services.compose import build_context
     from webapp.services.rendering import BrandData, TemplateSource, render
+    from webapp.services.templates.compose import build_context
 
     if version is None:
         return {"title": "", "detail": "", "url": ""}

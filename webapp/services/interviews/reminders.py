@@ -33,9 +33,9 @@ from webapp.models import (
     ShortlistEntry,
     utcnow,
 )
-from webapp.services import preferences
-from webapp.services.campaign_context import recipient_context
-from webapp.services.outbox import create_message
+from webapp.services.campaigns.context import recipient_context
+from webapp.services.consent import preferences
+from webapp.services.sending.outbox import create_message
 
 logger = logging.getLogger(__name__)
 

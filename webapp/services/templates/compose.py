@@ -21,11 +21,11 @@ from typing import Any
 from webapp.extensions import db
 from webapp.models import EmailTemplate, Message, Organization, ShortlistEntry, TemplateVersion
 from webapp.services import links as public_links
-from webapp.services.calendar import interview_attachment, interview_context
-from webapp.services.email_templates import org_template_for_type, system_default
+from webapp.services.interviews.calendar import interview_attachment, interview_context
 from webapp.services.rendering import BrandData, RenderError, TemplateSource, render
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.text import html_to_text
+from webapp.services.templates.library import org_template_for_type, system_default
 
 HONEYPOT = "__honeypot__"
 

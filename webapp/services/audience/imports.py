@@ -22,10 +22,16 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, ShortlistEntry, new_id, utcnow
-from webapp.services import import_matches
-from webapp.services.csv_records import KEPT_CHARS, NUL_MARK, Record, UnreadableFile, records
+from webapp.services.audience import import_matches
+from webapp.services.audience.csv_records import (
+    KEPT_CHARS,
+    NUL_MARK,
+    Record,
+    UnreadableFile,
+    records,
+)
+from webapp.services.audience.shortlists import insert_ignore
 from webapp.services.scheduling import is_known_timezone
-from webapp.services.shortlists import insert_ignore
 
 FIELDS = ("email", "first_name", "last_name", "timezone", "locale", "external_id")
 FIELD_LABELS = {

@@ -25,8 +25,8 @@ from webapp.models import (
     Suppression,
     TemplateVersion,
 )
-from webapp.services.campaign_bulk import id_in
-from webapp.services.campaign_context import preview_context, recipient_context
+from webapp.services.campaigns.bulk import id_in
+from webapp.services.campaigns.context import preview_context, recipient_context
 from webapp.services.rendering.required import (
     EMPTY,
     lookup,
@@ -101,7 +101,7 @@ def review(org: Organization, campaign: Campaign) -> Review:
 
 def _warn_odd_hours(org: Organization, campaign: Campaign, result: Review) -> None:
     """Interview times outside 07:00-21:00 in a recipient's own zone are worth a second look."""
-    from webapp.services.interview_times import odd_hours, warning_text
+    from webapp.services.interviews.times import odd_hours, warning_text
 
     entries = _entries_by_candidate(org.id, campaign)
     pairs = [(c, entries[c.id].interview_at) for c in result.will_send if c.id in entries]

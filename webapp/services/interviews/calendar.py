@@ -3,7 +3,7 @@
 One stable UID per shortlist entry, so a reschedule (METHOD:REQUEST with a higher SEQUENCE)
 moves the event in the candidate's calendar and a cancellation (METHOD:CANCEL) removes it.
 SEQUENCE is ``ShortlistEntry.ics_sequence``: 0 for the invitation, one more for each announced
-move or cancellation (``webapp.services.interview_updates``). The .ics is built when the email
+move or cancellation (``webapp.services.interviews.updates``). The .ics is built when the email
 is sent, from the entry as it is then.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from webapp.services.context_data import candidate_data, job_data
+from webapp.services.templates.context_data import candidate_data, job_data
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, Message, MessageStatus, utcnow
-from webapp.services.context_data import candidate_data
+from webapp.services.templates.context_data import candidate_data
 
 CHANGEABLE = ("email", "first_name", "last_name", "timezone", "locale", "external_id")
 MAX_KEPT = 5000  # matched rows listed on a run; the counts stay exact beyond that

@@ -26,8 +26,8 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Candidate, Message, MessageStatus, Organization, ShortlistEntry, utcnow
-from webapp.services.outbox import create_message
-from webapp.services.reminders import UNSENT, knows_of_interview
+from webapp.services.interviews.reminders import UNSENT, knows_of_interview
+from webapp.services.sending.outbox import create_message
 
 logger = logging.getLogger(__name__)
 

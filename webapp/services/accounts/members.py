@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from webapp.extensions import db
 from webapp.models import Membership, Organization, User
+from webapp.services.accounts.login_sessions import end_all_sessions
+from webapp.services.accounts.organizations import add_member, create_user, find_user
 from webapp.services.links import public_url
-from webapp.services.login_sessions import end_all_sessions
-from webapp.services.organizations import add_member, create_user, find_user
 from webapp.services.tokens import make_token
 
 
@@ -42,7 +42,7 @@ def invite_member(org: Organization, email: str, role: str, *, invited_by: User)
     add_member(org, user, role)
     link = set_password_url(user) if is_new else None
     if is_new:
-        from webapp.services.outbox import create_message
+        from webapp.services.sending.outbox import create_message
 
         create_message(
             org.id,

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from webapp.models import Candidate, Organization, ShortlistEntry
-from webapp.services import interview_updates, reminders, shortlists, triggers
+from webapp.services.audience import shortlists
+from webapp.services.interviews import reminders
+from webapp.services.interviews import updates as interview_updates
+from webapp.services.notify import triggers
 from webapp.services.scheduling import zone
 
 EARLIEST, LATEST = time(7, 0), time(21, 0)

@@ -22,11 +22,11 @@ from webapp.models import Brand, Candidate, EmailTemplate, Job, Organization, Te
 from webapp.models.base import utcnow
 from webapp.models.template import TEMPLATE_TYPES
 from webapp.services import audit
-from webapp.services.context_data import candidate_data, job_data
 from webapp.services.rendering.mjml import EMAILS_DIR
 from webapp.services.rendering.types import BrandData, RenderResult, TemplateSource
 from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import sample_context
+from webapp.services.templates.context_data import candidate_data, job_data
 from webapp.tenancy import get_scoped, scoped
 
 BULK_CATEGORIES = ("marketing", "digests", "invitations")

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Preference
-from webapp.services import outgoing_webhooks, suppressions
+from webapp.services.consent import suppressions
+from webapp.services.notify import webhooks as outgoing_webhooks
 
 CATEGORY_CHOICES = (
     ("invitations", "Interview invitations"),

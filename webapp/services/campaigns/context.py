@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from webapp.services.context_data import candidate_data, job_data
 from webapp.services.scheduling import zone
+from webapp.services.templates.context_data import candidate_data, job_data
 
 
 def when_local(at: datetime, tz_name: str, fallback: str = "UTC") -> dict[str, str]:
@@ -69,7 +69,7 @@ def preview_context(
     org: Any, context: dict[str, Any], candidate: Any = None, entry: Any = None
 ) -> dict[str, Any]:
     """The context sending will use (``compose.build_context``), for previews and checks."""
-    from webapp.services.compose import build_context
+    from webapp.services.templates.compose import build_context
 
     return build_context(
         org,

@@ -1,0 +1,1 @@
+"""Organizations, people, passwords, sign-in sessions and API keys."""

@@ -1,0 +1,1 @@
+"""Who Herald writes to: candidates, jobs, shortlists, and CSV import."""

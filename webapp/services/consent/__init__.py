@@ -1,0 +1,1 @@
+"""What recipients allow: their preferences and the suppression list."""

@@ -1,0 +1,1 @@
+"""An interview's life: secure links, times, answers, reminders, calendar files."""

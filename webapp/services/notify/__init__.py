@@ -1,0 +1,1 @@
+"""Telling people and systems: digests, event triggers, outgoing webhooks, chat."""

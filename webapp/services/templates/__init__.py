@@ -1,0 +1,1 @@
+"""Email templates and their versions, and composing a message from one."""
