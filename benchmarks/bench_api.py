@@ -171,7 +171,7 @@ def _empty_queues() -> None:
     import redis
     from rq import Queue
 
-    from jobs.queues import ALL_QUEUES
+    from webapp.services.queues import ALL_QUEUES
 
     conn = redis.Redis.from_url(REDIS_URL)
     for name in ALL_QUEUES:

@@ -56,23 +56,3 @@ def resume_stalled() -> int:
             touched += 1
     db.session.commit()
     return touched
-
-
-def enqueue_expand(campaign_id: uuid.UUID) -> None:
-    from jobs.queues import DEFAULT, get_queue
-
-    get_queue(DEFAULT).enqueue(
-        "jobs.campaigns.expand_campaign",
-        str(campaign_id),
-        description="expand_campaign",
-        job_timeout=3600,
-    )
-
-
-def enqueue_due(message_ids: list) -> None:
-    """Hand freshly written campaign messages that are due now to the bulk queue."""
-    from flask import current_app
-
-    from jobs.queues import enqueue_messages
-
-    enqueue_messages(((mid, False) for mid in message_ids), current_app.config["HERALD"].batch_size)

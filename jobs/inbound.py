@@ -13,27 +13,15 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
 
-from jobs.queues import DEFAULT, get_queue
 from webapp.redis_client import get_redis
 from webapp.services.inbound import claiming, processing
+from webapp.services.queues import enqueue_inbound
 
 logger = logging.getLogger(__name__)
 SWEEP_AFTER_SECONDS = 60
 MAX_BATCHES = 20  # per job: a long backlog is shared with the next job
-
-
-def enqueue_process(inbound_id: uuid.UUID | None = None) -> None:
-    """One processing job; the id (of the mail just stored) only says why it was enqueued."""
-    get_queue(DEFAULT).enqueue(
-        "jobs.inbound.process_inbound",
-        str(inbound_id) if inbound_id else None,
-        description="process_inbound",
-        job_timeout=600,
-        result_ttl=60,
-    )
 
 
 def process_inbound(inbound_id: str | None = None) -> dict[str, int]:
@@ -51,7 +39,7 @@ def process_inbound(inbound_id: str | None = None) -> dict[str, int]:
 def sweep_inbound() -> int:
     released = claiming.release_stale()
     if released or claiming.waiting_since(SWEEP_AFTER_SECONDS):
-        enqueue_process()
+        enqueue_inbound()
         logger.info("incoming mail waiting (%s handed back): processing enqueued", released)
     return released
 
@@ -61,7 +49,7 @@ def poll_mailboxes() -> int:
 
     fetched = imap.poll_all()
     if fetched:
-        enqueue_process(fetched[0])  # one job takes them all
+        enqueue_inbound(fetched[0])  # one job takes them all
     return len(fetched)
 
 

@@ -39,7 +39,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from jobs.leadership import Lease, node_name
-from jobs.queues import PERIODIC
+from webapp.services.queues import PERIODIC
 from webapp.services.sending import scheduler_status
 
 logger = logging.getLogger(__name__)

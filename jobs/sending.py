@@ -16,10 +16,10 @@ import uuid
 
 from flask import current_app
 
-from jobs.queues import enqueue_messages
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
+from webapp.services.queues import enqueue_messages
 from webapp.services.sending import claiming
 from webapp.services.sending.pipeline import send_messages
 

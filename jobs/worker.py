@@ -30,7 +30,7 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 
-from jobs.queues import ALL_QUEUES
+from webapp.services.queues import ALL_QUEUES
 
 logger = logging.getLogger(__name__)
 MAX_WAIT_SECONDS = 10.0

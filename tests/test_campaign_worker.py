@@ -9,13 +9,13 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from jobs.queues import DEFAULT, get_queue
 from tests.support import factories
 from tests.test_campaign_fanout import make_template
 from tests.test_worker import run_burst, start_worker, wait_for, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Campaign, Candidate, Message, ShortlistEntry, new_id, utcnow
 from webapp.services.campaigns import drafts as campaigns
+from webapp.services.queues import DEFAULT, get_queue
 
 
 def bulk_audience(org, count: int) -> Campaign:

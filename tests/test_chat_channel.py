@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from jobs.chat import ChatDeliveryFailed, post_text
-from jobs.queues import get_queue
 from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Organization
 from webapp.services.interviews import links as interview_links
+from webapp.services.queues import get_queue
 from webapp.services.sending import guardrails
 
 

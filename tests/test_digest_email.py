@@ -14,7 +14,6 @@ from email.header import decode_header, make_header
 
 from sqlalchemy import select
 
-from jobs.queues import BULK, TRANSACTIONAL
 from tests.support import factories
 from tests.support.browser import screenshot
 from tests.test_api_helpers import Api, make_key
@@ -24,6 +23,7 @@ from webapp.models import Message
 from webapp.models.audience import DigestItem
 from webapp.services.links import preferences_url
 from webapp.services.notify import digests
+from webapp.services.queues import BULK, TRANSACTIONAL
 
 ALERT = (
     "<mj-section><mj-column><mj-text>A new role: {{ event.job.title }}</mj-text>"

@@ -15,13 +15,13 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select, update
 
-from jobs.queues import BULK, TRANSACTIONAL
 from jobs.sending import dispatch_due
 from tests.test_api_helpers import Api, make_key
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.config import PROJECT_ROOT
 from webapp.extensions import db
 from webapp.models import Message, utcnow
+from webapp.services.queues import BULK, TRANSACTIONAL
 
 CURL = re.compile(
     r"curl\b(?P<args>[^']*?)-X (?P<method>POST|PUT) \"?(?:\$HERALD|\S*/api/v1)(?P<path>/[^\s\"]+)"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import email
 
-from jobs.queues import BULK, TRANSACTIONAL
 from tests.support import factories
 from tests.test_api_helpers import Api, make_key
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
+from webapp.services.queues import BULK, TRANSACTIONAL
 
 BODY = (
     "<mj-section><mj-column><mj-text>Hi {{ candidate.first_name }}, thanks for applying to "

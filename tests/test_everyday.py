@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jobs.queues import BULK, TRANSACTIONAL
 from tests.test_templates_studio import create
 from tests.test_wizard import setup_shortlist
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import AuditLog, Campaign, Message
+from webapp.services.queues import BULK, TRANSACTIONAL
 
 
 def test_send_a_test_to_a_colleague(worker_env, smtp_server, logged_in, user):  # noqa: F811

@@ -15,11 +15,11 @@ import io
 import pytest
 from sqlalchemy import select
 
-from jobs.queues import DEFAULT
 from tests.test_worker import run_burst, worker_env  # noqa: F401 - fixture
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun
 from webapp.services.audience import imports as csv_import
+from webapp.services.queues import DEFAULT
 
 BIG = "x" * 140_000
 GOOD = ["ada@example.com", "grace@example.com", "linus@example.com"]

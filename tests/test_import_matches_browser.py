@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from jobs.queues import BULK, TRANSACTIONAL
 from jobs.sending import dispatch_due
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from tests.test_worker import make_due, run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, Message, ShortlistEntry, utcnow
+from webapp.services.queues import BULK, TRANSACTIONAL
 from webapp.services.sending.outbox import create_message
 
 CSV = (

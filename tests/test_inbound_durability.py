@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, update
 
 from jobs.inbound import process_inbound, sweep_inbound
-from jobs.queues import get_queue
 from tests.support.inbound import InboundProcess, fill, free_port, process_env, sample
 from webapp.extensions import db
 from webapp.models import InboundMail, Suppression, utcnow
 from webapp.services.inbound import processing
+from webapp.services.queues import get_queue
 
 
 def store(raw: bytes, rcpt: str) -> InboundMail:

@@ -12,12 +12,12 @@ from email import message_from_bytes
 import pytest
 from sqlalchemy import select
 
-from jobs.queues import get_queue
 from tests.support.inbound import InboundProcess, fill, process_env, sample
 from tests.test_outgoing_webhooks import Receiver, endpoint_for
 from tests.test_worker import run_burst
 from webapp.extensions import db
 from webapp.models import InboundMail, Message, MessageEvent, Suppression
+from webapp.services.queues import get_queue
 from webapp.services.tracking.drain import drain
 
 MAX_BYTES = 200_000

@@ -17,7 +17,6 @@ from flask import current_app
 from icalendar import Calendar
 from sqlalchemy import select, update
 
-from jobs.queues import DEFAULT, get_queue
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from tests.test_campaign_fanout import make_template
@@ -25,6 +24,7 @@ from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message, ShortlistEntry, utcnow
 from webapp.services.interviews import links as interview_links
+from webapp.services.queues import DEFAULT, get_queue
 
 PHONE = {"width": 390, "height": 844}
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from jobs.queues import BULK, TRANSACTIONAL, get_queue
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, utcnow
+from webapp.services.queues import BULK, TRANSACTIONAL, get_queue
 from webapp.services.sending.outbox import create_message
 
 

@@ -166,7 +166,7 @@ def test_metrics_report_queues_messages_latency_errors_and_events(app, client, o
     for machine in (False, False, False, False, True, True):
         _event(org, first, "opened", machine=machine)
     db.session.commit()
-    from jobs.queues import get_queue
+    from webapp.services.queues import get_queue
 
     get_queue("bulk").enqueue("jobs.sending.send_batch", "x", description="send_batch")
     endpoint = WebhookEndpoint(

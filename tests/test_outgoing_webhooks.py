@@ -176,8 +176,8 @@ def test_admin_adds_an_endpoint_with_an_event_filter(logged_in, org):
 
 
 def test_emit_kicks_a_worker_that_delivers_after_the_commit(app, org, receiver):
-    from jobs.queues import get_queue
     from jobs.worker import run_worker
+    from webapp.services.queues import get_queue
 
     endpoint_for(org, receiver)
     outgoing_webhooks.emit(org.id, "candidate.responded", {"candidate_id": "c1"})

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jobs.queues import BULK, TRANSACTIONAL
 from jobs.sending import dispatch_due
 from tests.support.smtp import free_port
 from tests.test_worker import make_due, run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import DeliveryAttempt, Message, Relay
+from webapp.services.queues import BULK, TRANSACTIONAL
 from webapp.services.sending.outbox import create_message
 
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from jobs.maintenance import purge_sent_content
-from jobs.queues import TRANSACTIONAL
 from tests.support import factories
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Brand, Message, SentContent, ShortlistEntry
+from webapp.services.queues import TRANSACTIONAL
 from webapp.services.rendering import TemplateSource
 from webapp.services.sending.outbox import create_message
 from webapp.services.templates.library import add_version, create_template, system_default

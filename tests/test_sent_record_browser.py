@@ -10,7 +10,6 @@ import re
 
 from sqlalchemy import func, select
 
-from jobs.queues import TRANSACTIONAL
 from jobs.tracking import drain_events
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
@@ -18,6 +17,7 @@ from tests.test_sent_record import _html_part, _invitation
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Message, MessageEvent
+from webapp.services.queues import TRANSACTIONAL
 
 PIXEL = re.compile(r'<img src="([^"]+/t/o/[^"]+)"')
 WIDER_THAN_VIEWPORT = """() => [...document.querySelectorAll('body *')]

@@ -111,13 +111,13 @@ def test_a_suppressed_recipient_is_not_invited_on_the_shortlist_or_in_the_export
     org,
 ):
     from jobs.campaigns import expand_campaign
-    from jobs.queues import BULK, TRANSACTIONAL
     from jobs.sending import dispatch_due
     from tests.test_campaign_fanout import make_campaign
     from tests.test_worker import run_burst
     from webapp.models import Candidate, ShortlistEntry
     from webapp.services.campaigns import drafts as campaigns
     from webapp.services.consent.suppressions import suppress
+    from webapp.services.queues import BULK, TRANSACTIONAL
 
     campaign = make_campaign(org, 2)
     people = db.session.scalars(select(Candidate).order_by(Candidate.email)).all()

@@ -13,12 +13,12 @@ import re
 from PIL import Image as PILImage
 from sqlalchemy import select
 
-from jobs.queues import DEFAULT, get_queue
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import EmailTemplate
+from webapp.services.queues import DEFAULT, get_queue
 
 
 def png(width=320, height=120) -> bytes:

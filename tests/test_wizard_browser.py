@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from jobs.queues import DEFAULT, get_queue
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from tests.test_campaign_fanout import make_template
 from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
+from webapp.services.queues import DEFAULT, get_queue
 
 
 def test_wizard_from_job_to_confirm_and_progress_to_100(

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select, update
 
 from jobs import sending
-from jobs.queues import BULK, TRANSACTIONAL, enqueue_send_batch, get_queue
 from tests.support.processes import process_env
 from webapp.extensions import db
 from webapp.models import Message, utcnow
+from webapp.services.queues import BULK, TRANSACTIONAL, enqueue_send_batch, get_queue
 from webapp.services.sending.outbox import create_message
 
 ROOT = Path(__file__).resolve().parent.parent

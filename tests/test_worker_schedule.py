@@ -8,8 +8,8 @@ import logging
 from rq_scheduler import Scheduler
 
 from jobs import schedule
-from jobs.queues import DEFAULT, get_queue
 from jobs.schedule import PERIODIC_JOBS, FastLoop, PeriodicJob
+from webapp.services.queues import DEFAULT, get_queue
 
 
 def test_every_declared_job_has_a_stable_unique_id():

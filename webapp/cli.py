@@ -1,5 +1,8 @@
 """Command line: ``herald <command>`` (or ``flask --app wsgi herald <command>``).
 
+``herald worker`` and ``herald scheduler`` are declared in ``jobs/cli.py`` beside what they
+start (``webapp`` never imports ``jobs``); ``wsgi.py`` and the console script add them.
+
 ``herald run-dev`` is what ``make run`` starts: the embedded Redis, then web, worker,
 scheduler and the dev inbox together; Ctrl-C stops everything.
 """
@@ -103,24 +106,6 @@ def seed_demo_command() -> None:
     created = seed_demo(DEMO_EMAIL, DEMO_PASSWORD)
     db.session.commit()
     click.echo("seeded the demo organization" if created else "demo organization already there")
-
-
-@herald.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.argument("queues", nargs=-1)
-def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker (each job inside an app context)."""
-    from jobs.worker import run_worker
-
-    run_worker(current_app._get_current_object(), list(queues) or None, burst=burst)
-
-
-@herald.command("scheduler")
-def scheduler_command() -> None:
-    """Run the scheduler for periodic jobs (one per deployment)."""
-    from jobs.schedule import run_scheduler
-
-    run_scheduler(current_app._get_current_object())
 
 
 @herald.command("devinbox")

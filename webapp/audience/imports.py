@@ -10,6 +10,7 @@ from webapp.audience import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import ImportRun, Shortlist
+from webapp.services import queues
 from webapp.services.audience import import_matches
 from webapp.services.audience import imports as csv_import
 from webapp.services.audience.csv_records import UnreadableFile, decode_upload
@@ -97,16 +98,14 @@ def map_import(run_id):
 
 
 def _start(run: ImportRun, mapping: dict) -> None:
-    from jobs.imports import enqueue_import, run_import
-
     run.mapping = mapping
     run.status = "pending"
     if run.total_rows > csv_import.INLINE_MAX_ROWS:
-        after_commit(enqueue_import, run.id)
+        after_commit(queues.enqueue_import, run.id)
         db.session.commit()
     else:
         db.session.commit()
-        run_import(run.id)
+        csv_import.run(run.id)
 
 
 @bp.get("/imports/<uuid:run_id>")

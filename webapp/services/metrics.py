@@ -37,7 +37,6 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from jobs.queues import ALL_QUEUES
 from webapp.extensions import db
 from webapp.models import (
     DeliveryAttempt,
@@ -48,6 +47,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services.events import EVENTS_KEY
+from webapp.services.queues import ALL_QUEUES
 from webapp.services.sending import scheduler_status
 
 logger = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from webapp.services.audience.csv_records import (
 )
 from webapp.services.audience.shortlists import insert_ignore
 from webapp.services.scheduling import is_known_timezone
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ("email", "first_name", "last_name", "timezone", "locale", "external_id")
 FIELD_LABELS = {
@@ -317,3 +320,36 @@ def neutralize(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def run(run_id: uuid.UUID) -> None:
+    """Import (or resume) one run, committing after each chunk; a second call on a finished run
+    does nothing. Runs in a worker, or inline for a small file."""
+    import_run = db.session.get(ImportRun, run_id)
+    if import_run is None or import_run.status in ("completed", "failed", "canceled"):
+        return
+    import_run.status = "running"
+    db.session.commit()
+    try:
+        for batch in iter_batches(import_run, skip=import_run.processed_rows):
+            db.session.refresh(import_run)
+            if import_run.status == "canceled":
+                logger.info("import %s canceled at row %s", run_id, import_run.processed_rows)
+                import_run.source = ""  # the upload is not kept once nothing will read it
+                db.session.commit()
+                return
+            upsert_batch(import_run, batch)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        finish(db.session.get(ImportRun, run_id), "failed")
+        db.session.commit()
+        raise
+    finish(import_run)
+    db.session.commit()
+    logger.info(
+        "import %s done: %s created, %s updated",
+        run_id,
+        import_run.created_count,
+        import_run.updated_count,
+    )

@@ -25,7 +25,7 @@ from webapp.models import (
     ShortlistEntry,
     utcnow,
 )
-from webapp.services import audit
+from webapp.services import audit, queues
 from webapp.services.audience import shortlists
 from webapp.services.campaigns.bulk import id_in
 from webapp.services.campaigns.review import (  # noqa: F401  the wizard's review, re-exported
@@ -208,9 +208,7 @@ def confirm(
         details={"recipients": total, "schedule": campaign.schedule_mode},
     )
     db.session.flush()
-    from jobs.campaigns import enqueue_expand
-
-    after_commit(enqueue_expand, campaign.id)
+    after_commit(queues.enqueue_expand_campaign, campaign.id)
     return []
 
 

@@ -39,7 +39,7 @@ from webapp.models import (
     new_id,
     utcnow,
 )
-from webapp.services import audit
+from webapp.services import audit, queues
 from webapp.services.campaigns import sql as campaign_sql
 from webapp.services.campaigns.bulk import copy_insert_ignore, id_in, is_postgresql
 from webapp.services.campaigns.context import recipient_context
@@ -83,9 +83,7 @@ def expand_chunk(campaign: Campaign, *, now: datetime | None = None, size: int =
     else:
         due = _expand_python(campaign, org, template, job, uuids, now, paused)
     if due:
-        from jobs.campaigns import enqueue_due
-
-        after_commit(enqueue_due, due)
+        after_commit(queues.enqueue_due_campaign_messages, due)
     campaign.expanded_count += len(ids)
     db.session.flush()
     return len(ids)
@@ -332,10 +330,9 @@ def resume(campaign: Campaign, *, actor_user_id=None, actor_label: str = "") -> 
     _audit(campaign, "campaign.resume", actor_user_id, actor_label)
     db.session.flush()
     if expanding:
-        from jobs.campaigns import enqueue_expand
         from webapp.after_commit import after_commit
 
-        after_commit(enqueue_expand, campaign.id)
+        after_commit(queues.enqueue_expand_campaign, campaign.id)
     return True
 
 

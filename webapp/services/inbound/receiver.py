@@ -33,6 +33,7 @@ from flask import Flask
 
 from webapp.extensions import db
 from webapp.models import InboundMail
+from webapp.services import queues
 from webapp.services.inbound.addresses import parse_recipient
 
 logger = logging.getLogger(__name__)
@@ -106,10 +107,8 @@ def store(app: Flask, *, peer: str, mail_from: str, rcpt_tos: list[str], data: b
 
 
 def enqueue(row_id: uuid.UUID) -> None:
-    from jobs.inbound import enqueue_process
-
     try:
-        enqueue_process(row_id)
+        queues.enqueue_inbound(row_id)
     except Exception:  # Redis down: the row is stored; the sweeper enqueues it later
         logger.warning("incoming mail %s stored; enqueueing failed, the sweeper will", row_id)
 

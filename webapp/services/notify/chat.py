@@ -22,7 +22,7 @@ from flask import current_app
 from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.models import Organization
-from webapp.services import crypto, egress
+from webapp.services import crypto, egress, queues
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +70,7 @@ def post(org: Organization, text: str) -> bool:
 
 
 def _enqueue(org_id: uuid.UUID, text: str) -> None:
-    from jobs.queues import get_queue
-
-    get_queue().enqueue("jobs.chat.post_text", str(org_id), text, description="chat.post_text")
+    queues.enqueue_chat_post(org_id, text)
 
 
 def deliver(org: Organization, text: str) -> tuple[int | None, str]:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from webapp.after_commit import after_commit
 from webapp.extensions import db
 from webapp.models import WebhookDelivery, WebhookEndpoint, utcnow
-from webapp.services import crypto, egress
+from webapp.services import crypto, egress, queues
 from webapp.services.provider_events.standard import new_secret, sign
 
 logger = logging.getLogger(__name__)
@@ -102,11 +102,10 @@ def emit_to(endpoints: list[WebhookEndpoint], event_type: str, data: dict[str, A
 
 def kick_delivery() -> None:
     """Ask a worker to deliver soon (at most one request every two seconds)."""
-    from jobs.queues import get_queue
     from webapp.redis_client import get_redis
 
     if get_redis().set(KICK_KEY, "1", nx=True, ex=2):
-        get_queue().enqueue("jobs.webhooks.deliver_due", description="deliver_due")
+        queues.enqueue_webhook_delivery()
 
 
 def create_endpoint(

@@ -131,13 +131,13 @@ def enqueue_due(items: list[tuple[uuid.UUID, bool]]) -> None:
     """Hand committed, due messages to workers: (id, is_transactional) pairs."""
     from flask import current_app
 
-    from jobs.queues import enqueue_messages
+    from webapp.services.queues import enqueue_messages
 
     enqueue_messages(items, current_app.config["HERALD"].batch_size)
 
 
 def enqueue_send(message_id: uuid.UUID) -> None:
     """Hand one due message to a worker (called after commit)."""
-    from jobs.queues import enqueue_send_message
+    from webapp.services.queues import enqueue_send_message
 
     enqueue_send_message(message_id)

@@ -16,9 +16,9 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
-from jobs.queues import ALL_QUEUES
 from webapp.extensions import db
 from webapp.models import Message, Relay, utcnow
+from webapp.services.queues import ALL_QUEUES
 from webapp.services.sending import circuit
 from webapp.services.sending.relays import DEFAULT_RELAY_KEY
 

@@ -1,9 +1,15 @@
-"""Queue names and the functions that put work on them (jobs carry ids only).
+"""Handing work to the workers: the queues, and one function per kind of job.
+
+This is the only door from ``webapp`` to the background. Services and views call these
+functions (usually after the commit, ``webapp.after_commit``) and never import ``jobs``: RQ
+addresses a job by the dotted name of its function, so the names below (``jobs.*``) are the
+whole contract with ``jobs/``, which holds the functions and imports services, never the other
+way round. ``tests/test_queues_contract.py`` checks that every name resolves.
 
 Transactional messages go one per job on the ``transactional`` queue (a person is waiting);
 bulk messages go in ``send_batch`` jobs of ``batch_size`` ids on the ``bulk`` queue, so a
 worker pays the per-job cost once per batch and sends the batch over one SMTP connection.
-Job descriptions never contain an address.
+Jobs carry ids only; their descriptions never contain an address.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from flask import current_app
 from rq import Queue
 
 from webapp.redis_client import get_redis
@@ -72,3 +79,42 @@ def enqueue_messages(items: Iterable[tuple[uuid.UUID, bool]], batch_size: int) -
         enqueue_send_batch(bulk[start : start + batch_size], BULK)
         jobs += 1
     return jobs
+
+
+def enqueue_due_campaign_messages(message_ids: Iterable[uuid.UUID]) -> None:
+    """Hand freshly written campaign messages that are due now to the bulk queue."""
+    enqueue_messages(((mid, False) for mid in message_ids), current_app.config["HERALD"].batch_size)
+
+
+def enqueue_expand_campaign(campaign_id: uuid.UUID) -> None:
+    get_queue(DEFAULT).enqueue(
+        "jobs.campaigns.expand_campaign",
+        str(campaign_id),
+        description="expand_campaign",
+        job_timeout=3600,
+    )
+
+
+def enqueue_import(run_id: uuid.UUID) -> None:
+    get_queue(DEFAULT).enqueue(
+        "jobs.imports.run_import", str(run_id), description="run_import", job_timeout=1800
+    )
+
+
+def enqueue_inbound(inbound_id: uuid.UUID | None = None) -> None:
+    """One processing job; the id (of the mail just stored) only says why it was enqueued."""
+    get_queue(DEFAULT).enqueue(
+        "jobs.inbound.process_inbound",
+        str(inbound_id) if inbound_id else None,
+        description="process_inbound",
+        job_timeout=600,
+        result_ttl=60,
+    )
+
+
+def enqueue_chat_post(org_id: uuid.UUID, text: str) -> None:
+    get_queue().enqueue("jobs.chat.post_text", str(org_id), text, description="chat.post_text")
+
+
+def enqueue_webhook_delivery() -> None:
+    get_queue().enqueue("jobs.webhooks.deliver_due", description="deliver_due")

@@ -1,0 +1,1 @@
+"""Statistics: the funnel, breakdowns, campaign reports, queue health and the audit log view."""
