@@ -74,17 +74,20 @@ def N_(message: str) -> str:  # gettext's conventional name, which pybabel finds
     return message
 
 
-def known(language: str, message: str) -> str | None:
-    """The translation when the catalog has ``message``, else ``None`` (not the message
-    itself: a caller may trust catalog text that it would not trust from elsewhere)."""
-    catalog = getattr(translations(language), "_catalog", {})
-    found = catalog.get(message)
+def _entry(language: str, key: str | tuple[str, int]) -> str | None:
+    found = getattr(translations(language), "_catalog", {}).get(key)
     return found if isinstance(found, str) and found else None
 
 
+def known(language: str, message: str) -> str | None:
+    """The translation when Herald's catalogs have ``message`` (English when this language
+    has not translated it yet), else ``None``, not the message itself: a caller may trust
+    catalog text that it would not trust from elsewhere."""
+    return _entry(language, message) or _entry(DEFAULT_LANGUAGE, message)
+
+
 def knows_plural(language: str, singular: str) -> bool:
-    catalog = getattr(translations(language), "_catalog", {})
-    return bool(catalog.get((singular, 0)))
+    return bool(_entry(language, (singular, 0)) or _entry(DEFAULT_LANGUAGE, (singular, 0)))
 
 
 def translate(language: str, message: str) -> str:

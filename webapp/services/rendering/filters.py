@@ -19,6 +19,7 @@ from babel.numbers import format_currency, format_decimal
 from jinja2 import pass_context
 
 from webapp.i18n import catalogs
+from webapp.i18n.catalogs import N_
 from webapp.i18n.sandbox import template_language
 
 
@@ -118,7 +119,7 @@ def first_name(context: Any, value: Any) -> str:
     if words:
         return _name_case(words[0])
     # Translators: what follows "Hi" when the candidate's name is unknown ("Hi there").
-    return catalogs.translate(template_language(context), "there")
+    return catalogs.translate(template_language(context), N_("there"))
 
 
 def name(value: Any) -> str:
@@ -144,10 +145,10 @@ def duration(context: Any, minutes: Any) -> str:
     numbers = {"hours": format_decimal(hours, locale=language),
                "minutes": format_decimal(mins, locale=language)}  # fmt: skip
     if hours and mins:
-        return catalogs.translate(language, "%(hours)s h %(minutes)s min") % numbers
+        return catalogs.translate(language, N_("%(hours)s h %(minutes)s min")) % numbers
     if hours:
-        return catalogs.translate(language, "%(hours)s h") % numbers
-    return catalogs.translate(language, "%(minutes)s min") % numbers
+        return catalogs.translate(language, N_("%(hours)s h")) % numbers
+    return catalogs.translate(language, N_("%(minutes)s min")) % numbers
 
 
 FILTERS = {
