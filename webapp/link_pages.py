@@ -37,9 +37,19 @@ def is_candidate_link() -> bool:
     return request.path.startswith(PREFIXES)
 
 
+# When routing itself failed (a 405), the path says which kind of link it was.
+PREFIX_PURPOSES = {"/i/": "interview", "/u/": "unsubscribe", "/p/": "preferences"}
+
+
+def _purpose_and_token() -> tuple[str, str]:
+    if request.endpoint in PURPOSES:
+        return PURPOSES[request.endpoint], (request.view_args or {}).get("token", "")
+    purpose = PREFIX_PURPOSES.get(request.path[:3], "")
+    return purpose, request.path[3:].split("/", 1)[0] if purpose else ""
+
+
 def _named_org() -> Organization | None:
-    purpose = PURPOSES.get(request.endpoint or "", "")
-    token = (request.view_args or {}).get("token", "")
+    purpose, token = _purpose_and_token()
     org_id = unverified_org_id(purpose, token) if purpose else None
     org = db.session.get(Organization, org_id) if org_id else None
     use_language(org.locale if org else "")
