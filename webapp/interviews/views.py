@@ -14,7 +14,7 @@ from flask import abort, current_app, render_template, request
 
 from webapp.extensions import db
 from webapp.i18n.catalogs import N_
-from webapp.i18n.pages import use_language, when, zone_name
+from webapp.i18n.pages import gettext, use_language, when, zone_name
 from webapp.interviews import bp
 from webapp.models import Candidate, Job, Organization, Shortlist
 from webapp.services import interview_links
@@ -32,7 +32,8 @@ def _load(token: str):
 
 
 def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
-    """``notice`` and ``error`` are catalog messages, translated by the page."""
+    """``notice`` and ``error`` are catalog messages, translated once the language is known
+    (as plain text: the template escapes them like any value)."""
     org = db.session.get(Organization, entry.org_id)
     candidate = db.session.get(Candidate, entry.candidate_id)
     shortlist = db.session.get(Shortlist, entry.shortlist_id)
@@ -56,8 +57,8 @@ def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
                 zone_label=zone_name(tz),
                 slots=slots,
                 picked_slot=_picked_slot(entry),
-                notice=notice,
-                error=error,
+                notice=gettext(notice) if notice else "",
+                error=gettext(error) if error else "",
             ),
             status,
         )
