@@ -101,3 +101,29 @@ def test_translations_keep_the_placeholders(language):
             if not _placeholders(string) <= given or PERCENT.search(string):
                 errors.append(f"{entry.id!r}: {string!r} does not match the placeholders")
     assert not errors, f"{language}: " + "; ".join(errors)
+
+
+def test_a_catalog_never_compiled_is_compiled_when_first_needed(tmp_path, monkeypatch, client, org):
+    """``pip install -e .`` without ``make install`` leaves no ``.mo``: the first page that
+    needs a language compiles its catalog (and keeps it for the next start)."""
+    import shutil
+
+    from tests.test_i18n_pages import invited, path_of
+    from webapp.i18n import catalogs, languages
+    from webapp.services import interview_links
+
+    copy = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(languages, "TRANSLATIONS_DIR", copy)
+    monkeypatch.setattr(catalogs, "TRANSLATIONS_DIR", copy)
+    monkeypatch.setattr(catalogs, "_loaded", {})
+    monkeypatch.setattr(catalogs, "_trusted", {})
+    languages.available.cache_clear()
+    try:
+        entry = invited(org, "fr", "Europe/Paris")
+        page = client.get(path_of(interview_links.invite_url(entry))).get_data(as_text=True)
+    finally:
+        languages.available.cache_clear()
+    assert "Accepter l’entretien" in page  # noqa: RUF001  French apostrophe
+    assert (copy / "fr" / "LC_MESSAGES" / "messages.mo").exists()
+    assert not (copy / "de" / "LC_MESSAGES" / "messages.mo").exists()  # only what was needed

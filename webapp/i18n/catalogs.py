@@ -74,20 +74,30 @@ def N_(message: str) -> str:  # gettext's conventional name, which pybabel finds
     return message
 
 
-def _entry(language: str, key: str | tuple[str, int]) -> str | None:
-    found = getattr(translations(language), "_catalog", {}).get(key)
-    return found if isinstance(found, str) and found else None
+_trusted: dict[str, dict] = {}
+
+
+def _trusted_entries(language: str) -> dict:
+    """Every catalog entry ``language`` has, over the English ones it has not translated."""
+    found = _trusted.get(language)
+    if found is None:
+        found = {}
+        for name in (DEFAULT_LANGUAGE, language):
+            catalog = getattr(translations(name), "_catalog", {})
+            found.update((k, v) for k, v in catalog.items() if k and isinstance(v, str) and v)
+        _trusted[language] = found
+    return found
 
 
 def known(language: str, message: str) -> str | None:
     """The translation when Herald's catalogs have ``message`` (English when this language
     has not translated it yet), else ``None``, not the message itself: a caller may trust
     catalog text that it would not trust from elsewhere."""
-    return _entry(language, message) or _entry(DEFAULT_LANGUAGE, message)
+    return _trusted_entries(language).get(message)
 
 
 def knows_plural(language: str, singular: str) -> bool:
-    return bool(_entry(language, (singular, 0)) or _entry(DEFAULT_LANGUAGE, (singular, 0)))
+    return (singular, 0) in _trusted_entries(language)
 
 
 def translate(language: str, message: str) -> str:

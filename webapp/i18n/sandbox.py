@@ -36,25 +36,35 @@ def _locale_of(value: Any) -> str:
 
 
 def template_language(context: Any) -> str:
-    """The language Herald's own words are written in for this render."""
-    chosen = context.get("language")
-    return negotiate(
-        chosen if isinstance(chosen, str) else "",
-        _locale_of(context.get("recipient")),
-        _locale_of(context.get("candidate")),
-    )
+    """The language Herald's own words are written in for this render (worked out once per
+    render and kept on its evaluation context, which templates cannot reach)."""
+    evaluation = context.eval_ctx
+    language = getattr(evaluation, "herald_language", None)
+    if language is None:
+        chosen = context.get("language")
+        language = negotiate(
+            chosen if isinstance(chosen, str) else "",
+            _locale_of(context.get("recipient")),
+            _locale_of(context.get("candidate")),
+        )
+        evaluation.herald_language = language
+    return language
 
 
 def _fill(context: Any, text: str, variables: dict[str, Any], *, trusted: bool) -> str:
     html = bool(context.eval_ctx.autoescape)
     if html and not trusted:
         text = str(escape(text))
+    if "%" not in text:
+        return Markup(text) if html else text  # noqa: S704  catalog text, or escaped above
+    names = [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1)]
     values: dict[str, str] = {}
-    for name in {m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1)}:
+    for name in names:
+        if name in values:
+            continue
         if name not in variables:
             raise KeyError(f"{name} (a placeholder of “{text}” that was not given)")
         values[name] = str(escape(variables[name])) if html else str(variables[name])
-    names = [m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1)]
     size = len(text) + sum(len(values[name]) for name in names)
     limit = current_limits().max_value
     if size > limit:

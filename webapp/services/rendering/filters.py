@@ -133,6 +133,11 @@ def _name_case(word: str) -> str:
     return word
 
 
+def _number(value: int, language: str) -> str:
+    # Herald's languages write digits as Latin ones: only grouping needs the locale
+    return str(value) if 0 <= value < 1000 else format_decimal(value, locale=language)
+
+
 @pass_context
 def duration(context: Any, minutes: Any) -> str:
     """45 → "45 min", 90 → "1 h 30 min", in the recipient's language."""
@@ -142,8 +147,7 @@ def duration(context: Any, minutes: Any) -> str:
         return str(minutes or "")
     language = template_language(context)
     hours, mins = divmod(total, 60)
-    numbers = {"hours": format_decimal(hours, locale=language),
-               "minutes": format_decimal(mins, locale=language)}  # fmt: skip
+    numbers = {"hours": _number(hours, language), "minutes": _number(mins, language)}
     if hours and mins:
         return catalogs.translate(language, N_("%(hours)s h %(minutes)s min")) % numbers
     if hours:
