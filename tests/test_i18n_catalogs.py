@@ -31,6 +31,7 @@ CANDIDATE_PYTHON = (
     "webapp/services/preferences.py",
     "webapp/services/interview_links.py",
     "webapp/services/rendering/filters.py",
+    "webapp/services/calendar.py",
 )
 
 

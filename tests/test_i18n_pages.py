@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support import factories
-from tests.test_interview_lifecycle import received, send_now
+from tests.test_interview_lifecycle import calendar_of, received, send_now
 from webapp.extensions import db
 from webapp.models import Message, ShortlistEntry
 from webapp.services import interview_links
@@ -90,6 +90,9 @@ def test_an_answer_is_thanked_and_confirmed_by_email_in_french(smtp_server, clie
         assert "Quand\u00a0:" in body and "45 min" in body and "Cordialement," in body
         assert "Préférences e-mail" in body and "Se désabonner" in body
     assert "Kind regards" not in html
+    (event,) = calendar_of(mail).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Entretien\u00a0: Backend Engineer (Acme Talent)"
+    assert str(event["DESCRIPTION"]).startswith("Entretien pour Backend Engineer chez Acme Talent.")
 
 
 def test_an_unknown_language_falls_back_to_the_organizations_then_english(client, org):

@@ -16,7 +16,8 @@ from webapp.extensions import db
 from webapp.models import Candidate, Message
 
 
-def _message_locales(message: Message | None) -> list[str]:
+def message_locales(message: Message | None) -> list[str]:
+    """The language the message was written in, or its recipient's locale, if it says."""
     if message is None:
         return []
     context = message.context or {}
@@ -32,7 +33,7 @@ def link_language_preferences(
 ) -> list[str]:
     """Locales to try, best first, for an unsubscribe or preference link."""
     message = db.session.get(Message, message_id) if message_id else None
-    found = _message_locales(message if message and message.org_id == org.id else None)
+    found = message_locales(message if message and message.org_id == org.id else None)
     candidate = db.session.scalars(
         select(Candidate).where(Candidate.org_id == org.id, Candidate.email == email.lower())
     ).first()
