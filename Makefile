@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# The gettext catalogs (webapp/translations/*/LC_MESSAGES/messages.po) are compiled on every
+# install: .mo files are build output, never committed (docs/i18n.md).
 install: $(STAMP)
+	$(VENV)/bin/pybabel -q compile -d webapp/translations -D messages
 
 run: install
 	$(FLASK) db upgrade

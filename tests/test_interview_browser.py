@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from babel.dates import format_date, format_time
+
 from tests.support import factories
 from tests.support.browser import browser_login, screenshot
 from webapp.extensions import db
@@ -28,12 +30,9 @@ def test_candidate_picks_an_offered_slot_on_a_phone(live_server, page, org):
     page.goto(interview_links.invite_url(entry))
     page.get_by_text("Pick a time that suits you").wait_for()
     screenshot(page, "interview-page-360")
-    page.get_by_label(
-        slots[1]
-        .astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
-        .strftime("%A %d %B %Y, %H:%M"),
-        exact=False,
-    ).check()
+    local = slots[1].astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
+    label = f"{format_date(local, 'full', locale='en')}, {format_time(local, 'short', locale='en')}"
+    page.get_by_label(label, exact=False).check()
     page.get_by_role("button", name="Confirm this time").focus()
     page.keyboard.press("Enter")
     page.get_by_text("Your interview is confirmed").wait_for()

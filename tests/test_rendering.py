@@ -206,6 +206,8 @@ def test_money_names_and_duration():
     line = "{{ 1234.5|money('EUR') }} | {{ 'ADA lovelace'|name }} | {{ ''|first_name }} | {{ 90|duration }}"
     result = render(source(line), BRAND, sample_context({"recipient": {"locale": "de"}}))
     assert "1.234,50" in result.html and "€" in result.html
+    assert "Ada Lovelace | zusammen | 1 Std. 30 Min." in result.html  # German, as the recipient
+    result = render(source(line), BRAND, sample_context({"recipient": {"locale": "en"}}))
     assert "Ada Lovelace | there | 1 h 30 min" in result.html
 
 

@@ -113,9 +113,11 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
 def _init_extensions(app: Flask, settings: Settings) -> None:
     from webapp import after_commit  # noqa: F401  registers the session hooks
     from webapp.extensions import csrf, db, login_manager, mail, migrate
+    from webapp.i18n import pages as i18n_pages
     from webapp.redis_client import connect, embedded_redis_url
 
     db.init_app(app)
+    i18n_pages.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

@@ -46,6 +46,11 @@ def register_error_handlers(app: Flask) -> None:
             return link_pages.invalid_link_page()
         if request.blueprint in ("tracking", "webhooks", "ops"):
             return exc
+        if link_pages.is_candidate_link():
+            response = link_pages.error_page(exc)
+            if exc.response is not None and "Retry-After" in exc.response.headers:
+                response.headers["Retry-After"] = exc.response.headers["Retry-After"]
+            return response
         response = app.make_response(
             (render_template("errors/error.html", error=exc), exc.code or 500)
         )

@@ -1,14 +1,20 @@
 """The candidate's interview page at ``/i/<token>``: public, authenticated by the signed token.
 
 GET only shows (link scanners follow links); POST records the answer. A tampered, expired,
-revoked or unknown token gets one uniform 404 page that reveals nothing.
+revoked or unknown token gets one uniform 404 page that reveals nothing. The page speaks the
+candidate's language (their locale, the same language without region, the organization's,
+English), with times in the candidate's zone and language.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, current_app, render_template, request
 
 from webapp.extensions import db
+from webapp.i18n.catalogs import N_
+from webapp.i18n.pages import gettext, use_language, when, zone_name
 from webapp.interviews import bp
 from webapp.models import Candidate, Job, Organization, Shortlist
 from webapp.services.campaigns.context import interview_context
@@ -27,17 +33,18 @@ def _load(token: str):
 
 
 def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
+    """``notice`` and ``error`` are catalog messages, translated once the language is known
+    (as plain text: the template escapes them like any value)."""
     org = db.session.get(Organization, entry.org_id)
     candidate = db.session.get(Candidate, entry.candidate_id)
     shortlist = db.session.get(Shortlist, entry.shortlist_id)
     job = db.session.get(Job, shortlist.job_id)
-    slots = list(
-        zip(
-            entry.offered_slots or [],
-            interview_context(entry, candidate.timezone, org.timezone).get("slots", []),
-            strict=False,
-        )
-    )
+    use_language(candidate.locale, org.locale)
+    tz = candidate.timezone or org.timezone
+    slots = [
+        (raw, when(datetime.fromisoformat(raw), tz, org.timezone)["full"])
+        for raw in entry.offered_slots or []
+    ]
     response = current_app.make_response(
         (
             render_template(
@@ -47,11 +54,12 @@ def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
                 entry=entry,
                 candidate=candidate,
                 job=job,
-                interview=interview_context(entry, candidate.timezone, org.timezone),
+                when=when(entry.interview_at, tz, org.timezone) if entry.interview_at else None,
+                zone_label=zone_name(tz),
                 slots=slots,
                 picked_slot=_picked_slot(entry),
-                notice=notice,
-                error=error,
+                notice=gettext(notice) if notice else "",
+                error=gettext(error) if error else "",
             ),
             status,
         )
@@ -63,8 +71,6 @@ def _page(entry, *, notice: str = "", error: str = "", status: int = 200):
 
 def _picked_slot(entry) -> str | None:
     """The offered slot the interview is set to (the candidate's pick), if any."""
-    from datetime import datetime
-
     for raw in entry.offered_slots or []:
         if entry.interview_at is not None and datetime.fromisoformat(raw) == entry.interview_at:
             return raw
@@ -89,8 +95,8 @@ def answer(token: str):
         return _page(_load(token), error=str(exc), status=422)
     db.session.commit()
     notices = {
-        "accepted": "Thank you! Your interview is confirmed.",
-        "declined": "Thank you for letting us know. Your answer was sent to the recruiter.",
-        "reschedule_requested": "Thank you. The recruiter will propose another time.",
+        "accepted": N_("Thank you! Your interview is confirmed."),
+        "declined": N_("Thank you for letting us know. Your answer was sent to the recruiter."),
+        "reschedule_requested": N_("Thank you. The recruiter will propose another time."),
     }
     return _page(entry, notice=notices[status])

@@ -3,13 +3,17 @@
 GET never changes anything (link scanners follow links, C4). A POST whose body is
 ``List-Unsubscribe=One-Click`` (RFC 8058, urlencoded or multipart, no cookie, no CSRF token)
 unsubscribes at once and answers 200 without a redirect (C3). The page's own forms post
-``action`` = unsubscribe | save | resubscribe. Bad tokens get one uniform 404 (C5).
+``action`` = unsubscribe | save | resubscribe. Bad tokens get one uniform 404 (C5). The page
+speaks the recipient's language (``webapp.i18n.recipients``).
 """
 
 from flask import abort, current_app, render_template, request
 
 from webapp.after_commit import after_commit
 from webapp.extensions import db
+from webapp.i18n.pages import gettext as _
+from webapp.i18n.pages import use_language
+from webapp.i18n.recipients import link_language_preferences
 from webapp.preferences import bp
 from webapp.redis_client import get_redis
 from webapp.services import events
@@ -28,7 +32,13 @@ def _recipient(purpose: str, token: str) -> preferences.Recipient:
     return recipient
 
 
+def _speak_to(recipient: preferences.Recipient) -> None:
+    """The page's language (the one-click answer is for mail clients and stays as it is)."""
+    use_language(*link_language_preferences(recipient.org, recipient.email, recipient.message_id))
+
+
 def _page(recipient: preferences.Recipient, token: str, *, notice: str = "", status: int = 200):
+    _speak_to(recipient)
     response = current_app.make_response(
         (
             render_template(
@@ -73,13 +83,14 @@ def manage(token: str):
 
 
 def _handle_form(recipient: preferences.Recipient, token: str):
+    _speak_to(recipient)
     action = request.form.get("action", "")
     if action == "unsubscribe":
         _unsubscribe(recipient, source="page")
-        notice = "You are unsubscribed from everything. You will not get more emails from us."
+        notice = _("You are unsubscribed from everything. You will not get more emails from us.")
     elif action == "resubscribe":
         preferences.resubscribe(recipient.org.id, recipient.email)
-        notice = "Welcome back: you are subscribed again."
+        notice = _("Welcome back: you are subscribed again.")
     elif action == "save":
         preferences.update_preferences(
             recipient.org.id,
@@ -87,9 +98,9 @@ def _handle_form(recipient: preferences.Recipient, token: str):
             subscribed_categories=request.form.getlist("categories"),
             digest_frequency=request.form.get("digest_frequency", "off"),
         )
-        notice = "Your choices are saved."
+        notice = _("Your choices are saved.")
     else:
-        return _page(recipient, token, notice="Choose an option below.", status=400)
+        return _page(recipient, token, notice=_("Choose an option below."), status=400)
     db.session.commit()
     return _page(recipient, token, notice=notice)
 

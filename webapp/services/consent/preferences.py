@@ -14,16 +14,18 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n.catalogs import N_
 from webapp.models import Preference
 from webapp.services.consent import suppressions
 from webapp.services.notify import webhooks as outgoing_webhooks
 
+# Labels are marked for the catalogs here and translated on the preference page.
 CATEGORY_CHOICES = (
-    ("invitations", "Interview invitations"),
-    ("reminders", "Interview reminders"),
-    ("updates", "Updates about your application"),
-    ("digests", "Digest of your updates (several updates in one email)"),
-    ("marketing", "News and events from us"),
+    ("invitations", N_("Interview invitations")),
+    ("reminders", N_("Interview reminders")),
+    ("updates", N_("Updates about your application")),
+    ("digests", N_("Digest of your updates (several updates in one email)")),
+    ("marketing", N_("News and events from us")),
 )
 CATEGORY_KEYS = tuple(key for key, _ in CATEGORY_CHOICES)
 DIGEST_FREQUENCIES = ("off", "daily", "weekly")

@@ -145,14 +145,14 @@ def interview_attachment(message: Any, org: Any, entry: Any) -> tuple[str, str, 
     if entry is None or method is None or entry.interview_at is None:
         return None
     candidate, job = entry.candidate, entry.shortlist.job
+    words = _words(message, org, candidate, job.title, entry.video_url)
     event = InterviewEvent(
         uid=f"interview-{entry.id}@{org.sending_domain or 'herald'}",
         start=_utc(entry.interview_at),
         duration_minutes=entry.duration_minutes,
-        summary=f"Interview: {job.title} ({org.name})",
+        summary=words["summary"],
         location=entry.location or entry.video_url,
-        description=f"Interview for {job.title} at {org.name}." + (
-            f"\nVideo call: {entry.video_url}" if entry.video_url else ""),
+        description=words["description"],
         url=entry.video_url,
         organizer_email=org.sender_email,
         organizer_name=org.sender_name or org.name,
@@ -162,6 +162,21 @@ def interview_attachment(message: Any, org: Any, entry: Any) -> tuple[str, str, 
     )  # fmt: skip
     content_type = f'text/calendar; charset="utf-8"; method={method}'
     return "invite.ics", content_type, interview_ics(event, method=method)
+
+
+def _words(message: Any, org: Any, candidate: Any, job_title: str, video_url: str) -> dict:
+    """The event's summary and description in the language of the email it rides with."""
+    from webapp.i18n.catalogs import N_, translate
+    from webapp.i18n.languages import negotiate
+    from webapp.i18n.recipients import message_locales
+
+    language = negotiate(*message_locales(message), candidate.locale or "", org.locale or "")
+    values = {"job": job_title, "org": org.name, "url": video_url}
+    description = translate(language, N_("Interview for %(job)s at %(org)s.")) % values
+    if video_url:
+        description += "\n" + translate(language, N_("Video call: %(url)s")) % values
+    summary = translate(language, N_("Interview: %(job)s (%(org)s)")) % values
+    return {"summary": summary, "description": description}
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from webapp.extensions import db
+from webapp.i18n.catalogs import N_
 from webapp.models import Candidate, ShortlistEntry, utcnow
 from webapp.services import links
 from webapp.services.tokens import InvalidToken, read_token
@@ -71,20 +72,21 @@ def revoke(entry: ShortlistEntry) -> None:
 def respond(entry: ShortlistEntry, action: str, *, slot: str = "", note: str = "") -> str:
     """Record the candidate's answer; returns the new response status.
 
-    Raises ValueError for an unknown action or a slot that was not offered. A new answer is
+    Raises ValueError for an unknown action or a slot that was not offered (its message is
+    marked for the catalogs: the page shows it in the candidate's language). A new answer is
     confirmed by email (``interview_updates.confirm_answer``), the recruiters responsible are
     told (``response_notices``), reminders follow it (moved to a picked slot, canceled on
     decline) and ``candidate.responded`` is emitted for outgoing webhooks. The same answer
     given again (a second tap) only updates the note.
     """
     if action not in ACTIONS:
-        raise ValueError("Unknown answer.")
+        raise ValueError(N_("Unknown answer."))
     if entry.is_canceled:
-        raise ValueError("This interview was canceled; the recruiter will contact you.")
+        raise ValueError(N_("This interview was canceled; the recruiter will contact you."))
     previous_status, previous_at = entry.response_status, entry.interview_at
     if action == "slot":
         if slot not in (entry.offered_slots or []):
-            raise ValueError("Pick one of the offered times.")
+            raise ValueError(N_("Pick one of the offered times."))
         entry.interview_at = datetime.fromisoformat(slot)
     entry.response_status = ACTIONS[action]
     entry.response_note = note.strip()[:2000]

@@ -32,7 +32,13 @@ from webapp.services.rendering.structures import (
     fill_text,
     marking_environment,
 )
-from webapp.services.rendering.text import html_to_text, text_relevant, tidy_derived, tidy_text
+from webapp.services.rendering.text import (
+    html_to_text,
+    in_text_order,
+    text_relevant,
+    tidy_derived,
+    tidy_text,
+)
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -199,7 +205,9 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
         text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
     except RenderLimitError:
         text_source = ""  # too slow to derive once: each render derives it under its budget
-    derive_text = bool(text_source) and mjml_step.tokens_survive(text_relevant(html), text_source)
+    derive_text = bool(text_source) and mjml_step.tokens_survive(
+        in_text_order(text_relevant(html)), text_source
+    )
     try:
         compiled.html[False] = environment(False, html=True).from_string(html)
         if derive_text:

@@ -15,8 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from jinja2 import pass_context
+
+from webapp.i18n import catalogs
+from webapp.i18n.catalogs import N_
+from webapp.i18n.sandbox import template_language
 
 
 @lru_cache(maxsize=256)
@@ -130,10 +134,15 @@ def money(context: Any, value: Any, currency: str = "EUR", locale=None) -> str:
     return format_currency(amount, str(currency)[:3].upper(), locale=loc)
 
 
-def first_name(value: Any) -> str:
-    """ "ada lovelace" → "Ada"; an empty name gives "there" so "Hi {{ x|first_name }}" reads."""
+@pass_context
+def first_name(context: Any, value: Any) -> str:
+    """ "ada lovelace" → "Ada"; an empty name gives "there" (in the recipient's language) so
+    "Hi {{ x|first_name }}" reads."""
     words = str(value or "").split()
-    return _name_case(words[0]) if words else "there"
+    if words:
+        return _name_case(words[0])
+    # Translators: what follows "Hi" when the candidate's name is unknown ("Hi there").
+    return catalogs.translate(template_language(context), N_("there"))
 
 
 def name(value: Any) -> str:
@@ -147,15 +156,26 @@ def _name_case(word: str) -> str:
     return word
 
 
-def duration(minutes: Any) -> str:
+def _number(value: int, language: str) -> str:
+    # Herald's languages write digits as Latin ones: only grouping needs the locale
+    return str(value) if 0 <= value < 1000 else format_decimal(value, locale=language)
+
+
+@pass_context
+def duration(context: Any, minutes: Any) -> str:
+    """45 → "45 min", 90 → "1 h 30 min", in the recipient's language."""
     try:
         total = int(minutes)
     except (TypeError, ValueError):
         return str(minutes or "")
+    language = template_language(context)
     hours, mins = divmod(total, 60)
+    numbers = {"hours": _number(hours, language), "minutes": _number(mins, language)}
     if hours and mins:
-        return f"{hours} h {mins} min"
-    return f"{hours} h" if hours else f"{mins} min"
+        return catalogs.translate(language, N_("%(hours)s h %(minutes)s min")) % numbers
+    if hours:
+        return catalogs.translate(language, N_("%(hours)s h")) % numbers
+    return catalogs.translate(language, N_("%(minutes)s min")) % numbers
 
 
 FILTERS = {

@@ -5,7 +5,8 @@ an ``{% if %}`` that tests it and without a ``|default(…)``. A send whose cont
 empty would go out with a blank ("Interview for  at Acme Talent") or a button with an empty
 link, so the wizard lists such recipients under "missing data" and the API refuses the send
 (422) naming each variable. A template that wants to allow a value to be absent says so:
-``{{ job.title|default("the role") }}`` or ``{% if job.title %}…{% endif %}``.
+``{{ job.title|default("the role") }}`` or ``{% if job.title %}…{% endif %}``. Herald's own
+words, ``{{ _("Interview for %(job)s", job=job.title) }}``, need the values they are given.
 """
 
 from __future__ import annotations
@@ -24,6 +25,21 @@ _PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _DEFAULT = re.compile(r"\|\s*(?:default|d)\b")
 _NOT_DATA = frozenset({"loop", "range", "true", "false", "none", "True", "False", "None"})
 EMPTY = ("", None, [], {})
+TRANSLATING = frozenset({"_", "gettext", "ngettext"})
+_STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.DOTALL)
+_KEYWORD = re.compile(r"^\s*\w+\s*=(?!=)")
+_VALUE = re.compile(r"^\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(.*)$", re.DOTALL)
+
+
+def _translation_arguments(rest: str) -> list[tuple[str, str]]:
+    """(path, what follows it) for each value given to ``_()``/``ngettext()``."""
+    inner = _STRING.sub('""', rest).strip().removeprefix("(").removesuffix(")")
+    found = []
+    for argument in inner.split(","):
+        value = _VALUE.match(_KEYWORD.sub("", argument, count=1))
+        if value:
+            found.append((value.group(1), value.group(2)))
+    return found
 
 
 def template_text(source: Any) -> str:
@@ -59,6 +75,10 @@ def unguarded_paths(text: str) -> set[str]:
             guards.pop()
         elif tag == "set":
             bound |= set(_PATH.findall(match.group("args"))[:1])
+        elif path in TRANSLATING:
+            for argument, tail in _translation_arguments(match.group("rest")):
+                if _needs(argument, tail, guards, bound):
+                    needed.add(argument)
         elif path and _needs(path, match.group("rest"), guards, bound):
             needed.add(path)
     return needed

@@ -3,8 +3,9 @@
 - ``ImmutableSandboxedEnvironment`` with autoescape: no attribute starting with ``_``, no
   mutation of lists or dicts, ``str.format`` checked. An unsafe attribute raises
   ``SecurityError`` at once (Jinja's default would print an empty string).
-- Curated globals (``range`` only), filters and tests; methods of data values limited to a
-  short list of harmless ones.
+- Curated globals (``range``; ``_``, ``gettext``, ``ngettext``: Herald's own words in the
+  recipient's language, ``webapp.i18n.sandbox``), filters and tests; methods of data values
+  limited to a short list of harmless ones.
 - Every hook checks the render's budget (``limits.py``): operators, calls, filters, attribute
   and item access, every loop item, every output chunk (also inside macros and ``set`` /
   ``filter`` blocks, through the code generator below), every ``~`` and every list or dict
@@ -25,6 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
+from webapp.i18n.sandbox import GLOBALS as TRANSLATION_GLOBALS
 from webapp.services.rendering import bounded
 from webapp.services.rendering import filters as herald_filters
 from webapp.services.rendering.limits import RenderLimitError, count_output, current_budget
@@ -148,6 +150,7 @@ class HeraldSandbox(ImmutableSandboxedEnvironment):
         self.filters = _curated_filters(self.filters)
         self.globals = {
             "range": bounded.safe_range,
+            **TRANSLATION_GLOBALS,
             "_herald_iter": guarded_iter,
             "_herald_value": checked_value,
         }

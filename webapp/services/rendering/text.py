@@ -25,6 +25,22 @@ def _keep_tags(comment: re.Match[str]) -> str:
     return " ".join(JINJA_TAG.findall(comment.group(0)))
 
 
+ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a\s*>", re.DOTALL | re.IGNORECASE)
+HREF = re.compile(r"""\bhref\s*=\s*("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+def _link_in_text_order(anchor: re.Match[str]) -> str:
+    href = HREF.search(anchor.group(1))
+    return f"{anchor.group(2)} {href.group(1) if href else ''}"
+
+
+def in_text_order(document: str) -> str:
+    """The document with each link's text before its address, as the text converter writes a
+    link (``[text](href)``): for comparing the Jinja tags of both, in order (a translated
+    label, ``<a href="{{ url }}">{{ _("Unsubscribe") }}</a>``, has tags in both places)."""
+    return ANCHOR.sub(_link_in_text_order, document)
+
+
 def text_relevant(document: str) -> str:
     """The part of the HTML that the text version is made from (no head, preview, comments;
     Jinja tags inside comments stay)."""

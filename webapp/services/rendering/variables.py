@@ -120,4 +120,4 @@ def sample_context(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return context
 
 
-KNOWN_NAMES = frozenset(SAMPLE_CONTEXT) | {"range"}
+KNOWN_NAMES = frozenset(SAMPLE_CONTEXT) | {"range", "_", "gettext", "ngettext"}
