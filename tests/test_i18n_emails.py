@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from tests.test_rendering import BRAND, source
-from webapp.services.templates.library import system_default
 from webapp.services.rendering import render
 from webapp.services.rendering.limits import Limits, current_limits, set_limits
 from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import sample_context
+from webapp.services.templates.library import system_default
 
 INVITATION = {
     "en": ("Interview for Backend Engineer at Acme Recruiting", "Hi Ada, let's talk about",

@@ -17,7 +17,6 @@ from webapp.i18n.catalogs import N_
 from webapp.i18n.pages import gettext, use_language, when, zone_name
 from webapp.interviews import bp
 from webapp.models import Candidate, Job, Organization, Shortlist
-from webapp.services.campaigns.context import interview_context
 from webapp.services.interviews import links as interview_links
 from webapp.services.tokens import InvalidToken
 from webapp.throttle import enforce
