@@ -80,7 +80,7 @@ def test_a_pdf_on_a_template_arrives_with_its_test_send(
     message = db.session.scalars(select(Message)).one()
     page = logged_in.get(f"/messages/{message.id}").get_data(as_text=True)
     assert "Job description.pdf" in page and "application/pdf" in page
-    assert f"{len(PDF) / 1024:.1f} kB" in page
+    assert f"{len(PDF) / 1000:.0f} kB" in page
 
 
 def test_an_invitation_carries_the_template_files_and_a_utf8_calendar(

@@ -16,7 +16,7 @@ from webapp.current import has_role
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import EmailTemplate, Role, TemplateAttachment
-from webapp.services.attachments import checks
+from webapp.services.attachments import checks, storage
 from webapp.services.attachments import templates as template_files
 from webapp.templates_studio import bp
 from webapp.tenancy import get_or_404
@@ -26,7 +26,15 @@ ERROR_KEY = "attachment_error"
 
 @bp.context_processor
 def _panel_helper():
-    return {"attachment_panel": attachment_panel}
+    return {"attachment_panel": attachment_panel, "files_by_version": files_by_version}
+
+
+def files_by_version(versions: list) -> dict:
+    """{version id: "a.pdf, b.png"} for the history page (one query for every version)."""
+    if not versions:
+        return {}
+    found = storage.attachments_by_version([v.id for v in versions], versions[0].org_id)
+    return {key: ", ".join(row.filename for row in rows) for key, rows in found.items()}
 
 
 def attachment_panel(template: EmailTemplate | None) -> dict:
@@ -123,4 +131,4 @@ def _size(size: int) -> str:
         return f"{size} bytes"
     if size < 1_000_000:
         return f"{size / 1000:.0f} kB"
-    return checks.megabytes(size)
+    return f"{size / 1_000_000:.1f} MB"  # as the message page writes it
