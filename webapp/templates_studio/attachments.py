@@ -21,7 +21,7 @@ from webapp.services.attachments import templates as template_files
 from webapp.templates_studio import bp
 from webapp.tenancy import get_or_404
 
-ERROR_KEY = "attachment_error"
+ERROR_KEY = "herald.attachment_error"  # in the request's environ: this request only
 
 
 @bp.context_processor
@@ -56,7 +56,7 @@ def attachment_panel(template: EmailTemplate | None) -> dict:
         "accept": checks.ACCEPT,
         "hint": f"{checks.ALLOWED_WORDS}; up to {checks.megabytes(limits.per_file)} each, "
         f"{checks.megabytes(limits.total)} together.",
-        "error": g.get(ERROR_KEY, ""),
+        "error": request.environ.get(ERROR_KEY, ""),
     }
 
 
@@ -101,7 +101,7 @@ def _changed(template: EmailTemplate, notice: str):
 
 
 def _refused(template: EmailTemplate, reason: str):
-    g.setdefault(ERROR_KEY, reason)
+    request.environ[ERROR_KEY] = reason
     if is_htmx():
         return _fragment(template)
     from webapp.templates_studio.views import edit
