@@ -191,3 +191,44 @@ def test_bulk_items_carry_their_own_files(
     assert files_in(by_recipient["ada@example.com"])["welcome.txt"][1] == "Grüße".encode()
     assert "charset=UTF-8" in files_in(by_recipient["ada@example.com"])["welcome.txt"][0]
     assert parsed(by_recipient["grace@example.com"]).get_content_type() == "multipart/alternative"
+
+
+def test_unused_files_go_after_the_retention_period_and_their_names_stay(
+    worker_env,  # noqa: F811
+    smtp_server,
+    client,
+    logged_in,
+    org,
+):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from jobs.maintenance import purge_sent_content
+
+    api = Api(client, make_key(org))
+    template = create(logged_in)
+    assert upload(logged_in, template, "brochure.pdf", PDF).status_code == 303
+
+    def send(name: str, data: bytes, **fields):
+        file = {"filename": name, "content_type": "text/plain",
+                "content": base64.b64encode(data).decode()}  # fmt: skip
+        body = {"to": "ada@example.com", "subject": "Hi", "text": "Hi", "attachments": [file]}
+        response = api.post("/messages", json={**body, **fields})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    sent = send("sent.txt", b"sent long ago")
+    later = send("later.txt", b"for next year", send_at="2099-01-01T09:00:00Z")
+    run_burst(worker_env, TRANSACTIONAL)
+    assert len(smtp_server.received) == 1
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    db.session.execute(update(AttachmentFile).values(last_used_at=long_ago))
+    db.session.commit()
+
+    purge_sent_content()
+    kept = {f.size for f in db.session.scalars(select(AttachmentFile))}
+    assert kept == {len(PDF), len(b"for next year")}  # the template's and the waiting one's
+    page = logged_in.get(f"/messages/{sent}").get_data(as_text=True)
+    assert "sent.txt" in page  # the record keeps the names
+    assert api.get(f"/messages/{later}").json["attachments"][0]["filename"] == "later.txt"

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('last_used_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -31,6 +32,7 @@ def upgrade():
     sa.UniqueConstraint('org_id', 'sha256', name=op.f('uq_attachment_files_org_id_sha256'))
     )
     with op.batch_alter_table('attachment_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_files_last_used_at'), ['last_used_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachment_files_org_id'), ['org_id'], unique=False)
 
     op.create_table('template_attachments',
@@ -68,4 +70,5 @@ def downgrade():
 
     with op.batch_alter_table('attachment_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachment_files_org_id'))
+        batch_op.drop_index(batch_op.f('ix_attachment_files_last_used_at'))
     op.drop_table('attachment_files')

@@ -6,17 +6,20 @@ candidates through the API, is stored once. A ``TemplateAttachment`` names a fil
 template version (its name, type and size as the recipient sees them). Versions never change,
 so neither do their attachments: adding or removing a file makes a new version, and restoring
 an old version brings back the files it had. API sends keep their files on the message
-(``Message.attachments``), referring to the same stored bytes.
+(``Message.attachments``), referring to the same stored bytes. Bytes no template version
+refers to and no waiting message needs are deleted once the sent-content retention period
+has passed since they were last given (``storage.purge_unused_files``).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.models.base import Base, IdMixin, TenantMixin, TimestampMixin
+from webapp.models.base import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
 
 
 class AttachmentFile(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -26,6 +29,8 @@ class AttachmentFile(IdMixin, TenantMixin, TimestampMixin, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # the last send or upload that gave these bytes; unused files go after the retention period
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TemplateAttachment(IdMixin, TenantMixin, Base):

@@ -4,6 +4,7 @@
 or sent to many people, are one row). ``copy_attachments`` gives a new template version the
 files of another one: the next version carries the current version's files, a restored
 version the files of the version it restores. Only references are copied, never bytes.
+``purge_unused_files`` deletes the bytes of API sends once nothing can send them again.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import AttachmentFile, TemplateAttachment
+from webapp.models import AttachmentFile, Message, MessageStatus, TemplateAttachment, utcnow
 from webapp.services.attachments.checks import CheckedFile
 
 
@@ -48,7 +50,11 @@ def store_file(org_id: uuid.UUID, checked: CheckedFile) -> FileRef:
     """The file's bytes, stored unless the organization already has exactly these bytes."""
     digest = hashlib.sha256(checked.data).hexdigest()
     file_id = _existing(org_id, digest)
-    if file_id is None:
+    if file_id is not None:
+        db.session.execute(
+            update(AttachmentFile).where(AttachmentFile.id == file_id).values(last_used_at=utcnow())
+        )
+    else:
         row = AttachmentFile(org_id=org_id, sha256=digest, size=checked.size, data=checked.data)
         try:
             with db.session.begin_nested():  # two uploads of the same bytes at once
@@ -124,3 +130,37 @@ def copy_attachments(source_version_id: uuid.UUID | None, version) -> None:
             row.position,
         )
     db.session.flush()
+
+
+WAITING = (
+    MessageStatus.SCHEDULED.value,
+    MessageStatus.QUEUED.value,
+    MessageStatus.SENDING.value,
+    MessageStatus.DEFERRED.value,
+)
+
+
+def purge_unused_files(now: datetime, keep: timedelta, chunk: int = 500) -> int:
+    """Delete files no template version carries, no waiting message needs, and nothing gave
+    for ``keep``. A failed message retried later than that fails for want of its file."""
+    waiting = {
+        FileRef.from_json(item).file_id
+        for files in db.session.scalars(
+            select(Message.attachments).where(
+                Message.status.in_(WAITING), Message.attachments.is_not(None)
+            )
+        )
+        for item in files or []
+    }
+    statement = select(AttachmentFile.id).where(
+        AttachmentFile.last_used_at < now - keep,
+        AttachmentFile.id.not_in(select(TemplateAttachment.file_id)),
+    )
+    if waiting:
+        statement = statement.where(AttachmentFile.id.not_in(waiting))
+    removed = 0
+    while ids := db.session.scalars(statement.limit(chunk)).all():
+        db.session.execute(delete(AttachmentFile).where(AttachmentFile.id.in_(ids)))
+        db.session.commit()
+        removed += len(ids)
+    return removed
