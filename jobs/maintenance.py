@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from webapp.extensions import db
 from webapp.services.api import idempotency
@@ -25,10 +26,16 @@ def purge_sent_content() -> int:
     from flask import current_app
 
     from webapp.models import utcnow
+    from webapp.services.attachments.storage import purge_unused_files
     from webapp.services.sending import sent_record
 
-    days = current_app.config["HERALD"].sent_content_retention_days
+    settings = current_app.config["HERALD"]
+    days = settings.sent_content_retention_days
     removed = sent_record.purge_expired(utcnow(), days)
     if removed:
         logger.info("dropped the content of %s sent emails past %s days", removed, days)
+    keep = timedelta(days=max(0, days), hours=settings.retry_max_age_hours)
+    files = purge_unused_files(utcnow(), keep)  # attachment bytes of API sends
+    if files:
+        logger.info("deleted %s attachment files nothing needs any more", files)
     return removed

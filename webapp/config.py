@@ -84,6 +84,9 @@ class Settings:
     inbound_max_bytes: int = 10_000_000  # larger mail is refused with 552
     inbound_max_connections: int = 50  # concurrent SMTP sessions; more get 421
     inbound_rate_per_minute: int = 120  # messages per client address per minute; more get 421
+    # files on templates and API sends (webapp/services/attachments/checks.py)
+    attachment_max_bytes: int = 5_000_000  # one file
+    attachments_total_max_bytes: int = 7_000_000  # all files of one email (~9.5 MB encoded)
 
     @property
     def sqlalchemy_uri(self) -> str:
@@ -157,6 +160,8 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_INBOUND_MAX_BYTES": "inbound_max_bytes",
     "HERALD_INBOUND_MAX_CONNECTIONS": "inbound_max_connections",
     "HERALD_INBOUND_RATE_PER_MINUTE": "inbound_rate_per_minute",
+    "HERALD_ATTACHMENT_MAX_BYTES": "attachment_max_bytes",
+    "HERALD_ATTACHMENTS_TOTAL_MAX_BYTES": "attachments_total_max_bytes",
 }
 
 

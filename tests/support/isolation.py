@@ -8,6 +8,7 @@ from tests.support import factories
 from webapp.extensions import db
 from webapp.models import (
     ApiKey,
+    AttachmentFile,
     AuditLog,
     Campaign,
     DeliveryAttempt,
@@ -20,6 +21,7 @@ from webapp.models import (
     Relay,
     SendingDomain,
     Suppression,
+    TemplateAttachment,
     TemplateVersion,
     TriggerRule,
     WebhookDelivery,
@@ -52,6 +54,17 @@ def foreign_objects(org) -> dict[str, str]:
         )
     )
     template.current_version_id = version.id
+    stored = _add(AttachmentFile(org_id=org.id, sha256=org.id.hex * 2, size=5, data=b"%PDF-"))
+    attachment = _add(
+        TemplateAttachment(
+            org_id=org.id,
+            template_version_id=version.id,
+            filename="theirs.pdf",
+            content_type="application/pdf",
+            size=5,
+            file_id=stored.id,
+        )
+    )
     campaign = _add(
         Campaign(
             org_id=org.id,
@@ -119,6 +132,7 @@ def foreign_objects(org) -> dict[str, str]:
         "entry_id": entry.id,
         "template_id": template.id,
         "version_id": version.id,
+        "attachment_id": attachment.id,
         "other_version_id": version.id,
         "campaign_id": campaign.id,
         "message_id": message.id,

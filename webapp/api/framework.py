@@ -163,7 +163,7 @@ def _query_object(query: dict[str, dict]) -> dict:
 
 @bp.before_request
 def authenticate() -> None:
-    request.max_content_length = json_body.MAX_BYTES  # werkzeug answers 413 beyond it
+    request.max_content_length = body_limit()  # werkzeug answers 413 beyond it
     g.api_key = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
@@ -180,6 +180,12 @@ def authenticate() -> None:
     if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION:
         mark_used(key, raw.strip())
         db.session.commit()
+
+
+def body_limit() -> int:
+    """8 MiB of JSON, plus the base64 of the most attachments one email may carry."""
+    total = current_app.config["HERALD"].attachments_total_max_bytes
+    return json_body.MAX_BYTES + (total + 2) // 3 * 4
 
 
 def _enforce_rate_limit(key) -> None:
@@ -216,7 +222,7 @@ def actor_label() -> str:
 def _validated_body(op: Operation) -> dict:
     raw = request.get_data(cache=True)
     try:
-        payload = json_body.parse(raw) if raw else None
+        payload = json_body.parse(raw, max_bytes=body_limit()) if raw else None
     except json_body.BadJson as exc:
         title = "Content Too Large" if exc.status == 413 else "Bad Request"
         raise ApiError(exc.status, title, exc.reason) from None

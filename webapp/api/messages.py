@@ -35,9 +35,23 @@ from webapp.models import Message
 from webapp.services.api import messages as message_service
 from webapp.services.api.pagination import BadCursor, paginate
 from webapp.services.api.validation import FieldErrors
+from webapp.services.attachments.checks import ALLOWED_WORDS, CONTENT_TYPES, MAX_FILES
 from webapp.services.sending import actions
 from webapp.tenancy import get_scoped
 
+ATTACHMENT = obj(
+    {
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255},
+        "content_type": {"type": "string", "enum": list(CONTENT_TYPES)},
+        "content": {
+            "type": "string",
+            "minLength": 1,
+            "contentEncoding": "base64",
+            "description": "the file's bytes in standard base64 (RFC 4648)",
+        },
+    },
+    ("filename", "content_type", "content"),
+)
 SEND_MESSAGE = obj(
     {
         "to": EMAIL,
@@ -51,6 +65,15 @@ SEND_MESSAGE = obj(
         "category": CATEGORY,
         "send_at": {**DATETIME_INPUT, "description": "schedule for later (UTC offset required)"},
         "candidate_id": UUID,
+        "attachments": {
+            "type": "array",
+            "maxItems": MAX_FILES,
+            "items": ATTACHMENT,
+            "description": "files sent with this message, after the template's own files "
+            f"(at most {MAX_FILES}). Types: {ALLOWED_WORDS}; the name's extension must fit "
+            "the type. Each file at most HERALD_ATTACHMENT_MAX_BYTES (default 5 MB), all of "
+            "an email's files at most HERALD_ATTACHMENTS_TOTAL_MAX_BYTES (default 7 MB).",
+        },
     },
     ("to",),
 )

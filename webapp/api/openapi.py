@@ -16,7 +16,8 @@ RATE_LIMIT_HEADER = {
 
 STANDARD_ERRORS = {
     400: "The body is not a JSON object, or not JSON within the limits (depth, text)",
-    413: "The body is larger than the API accepts (8 MiB)",
+    413: "The body is larger than the API accepts (8 MiB, plus room for the attachments one "
+    "email may carry, in base64)",
     401: "Missing, unknown or revoked API key",
     403: "The key lacks the scope this route needs",
     404: "No such resource in this organization",

@@ -126,6 +126,19 @@ MESSAGE = {
         "clicked_at": NULLABLE_DATETIME,
         "open_count": {"type": "integer"},
         "click_count": {"type": "integer"},
+        "attachments": {
+            "type": "array",
+            "description": "the files this send gave (a template's own files are on the template)",
+            "items": {
+                "type": "object",
+                "required": ["filename", "content_type", "size"],
+                "properties": {
+                    "filename": {"type": "string"},
+                    "content_type": {"type": "string"},
+                    "size": {"type": "integer", "description": "bytes"},
+                },
+            },
+        },
     },
 }
 

@@ -42,6 +42,10 @@ def message(row) -> dict[str, Any]:
         "clicked_at": iso(row.clicked_at),
         "open_count": row.open_count or 0,
         "click_count": row.click_count or 0,
+        "attachments": [
+            {"filename": a["filename"], "content_type": a["content_type"], "size": a["size"]}
+            for a in row.attachments or []
+        ],
     }
 
 

@@ -1,5 +1,6 @@
 """All models, one module per aggregate. Importing this package registers every table."""
 
+from webapp.models.attachment import AttachmentFile, TemplateAttachment
 from webapp.models.audience import Candidate, ImportRun, Job, Shortlist, ShortlistEntry, TriggerRule
 from webapp.models.audit import AuditLog
 from webapp.models.base import Base, new_id, utcnow
@@ -37,6 +38,7 @@ from webapp.models.webhook import (
 
 __all__ = [
     "ApiKey",
+    "AttachmentFile",
     "AuditLog",
     "Base",
     "Brand",
@@ -68,6 +70,7 @@ __all__ = [
     "ShortlistEntry",
     "StatRollup",
     "Suppression",
+    "TemplateAttachment",
     "TemplateVersion",
     "TriggerRule",
     "User",

@@ -114,6 +114,8 @@ class Message(IdMixin, TenantMixin, TimestampMixin, Base):
     machine_open_count: Mapped[int] = mapped_column(Integer, default=0)
     machine_click_count: Mapped[int] = mapped_column(Integer, default=0)
     links: Mapped[list] = mapped_column(default=list)  # tracked URLs in the message, by index
+    # files an API send gave: [{filename, content_type, size, file_id}] (models/attachment.py)
+    attachments: Mapped[list | None] = mapped_column(nullable=True)
     # a manual retry (dashboard, API) starts a fresh retry budget from here (REQUIREMENTS S5)
     retried_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

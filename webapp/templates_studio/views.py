@@ -19,6 +19,7 @@ from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import FILTER_DOCS, VARIABLES
 from webapp.services.sending import outbox
 from webapp.services.templates import library as studio
+from webapp.templates_studio import attachments as _attachments  # noqa: F401 - the panel's routes
 from webapp.templates_studio import bp
 from webapp.templates_studio.forms import CATEGORY_LABELS, TYPE_LABELS, TemplateForm
 from webapp.tenancy import get_or_404

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Message, Organization
+from webapp.services.api import attachments
 from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
 from webapp.services.rendering.required import missing_values
 from webapp.services.sending.outbox import create_message, create_messages
@@ -57,11 +58,12 @@ def send_many(org_id: uuid.UUID, specs: list[dict[str, Any] | list]) -> list[dic
 
     results: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
+    stored: dict = {}  # attachment bytes stored by this request, by sha256
     for index, spec in enumerate(specs):
         try:
             if isinstance(spec, list):
                 raise FieldErrors(spec)
-            rows.append(message_fields(org_id, spec, content_of, candidate_of))
+            rows.append(message_fields(org_id, spec, content_of, candidate_of, stored))
         except FieldErrors as exc:
             results.append({"index": index, "status": "rejected", "errors": exc.errors})
             continue
@@ -102,8 +104,11 @@ def _known_candidates(org_id: uuid.UUID, specs: list[dict[str, Any]]) -> set[uui
     return set(db.session.scalars(statement))
 
 
-def message_fields(org_id: uuid.UUID, spec: dict[str, Any], content_of, candidate_of):
-    """``create_message`` arguments for a send request, or ``FieldErrors``."""
+def message_fields(
+    org_id: uuid.UUID, spec: dict[str, Any], content_of, candidate_of, seen: dict | None = None
+):
+    """``create_message`` arguments for a send request, or ``FieldErrors``. ``seen`` holds the
+    attachment bytes a bulk request already stored."""
     errors: list[dict[str, str]] = []
     to_email = _collect(errors, clean_email, spec["to"], "to")
     send_at = (
@@ -115,8 +120,15 @@ def message_fields(org_id: uuid.UUID, spec: dict[str, Any], content_of, candidat
     candidate_id = _collect(errors, candidate_of, org_id, spec)
     if content is not None and to_email is not None:
         _collect(errors, require_values, org_id, content, spec, to_email)
+    files = (
+        _collect(errors, attachments.decode, spec["attachments"], content)
+        if spec.get("attachments")
+        else None
+    )
     if errors:
         raise FieldErrors(errors)
+    if files:
+        content["attachments"] = attachments.store(org_id, files, seen)
     category = spec.get("category") or content.pop("default_category")
     content.pop("default_category", None)
     return {

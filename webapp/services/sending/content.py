@@ -1,7 +1,8 @@
 """What a message says, from the template studio's ``compose_message``.
 
 ``compose_message(message, org)`` renders the template (or the system default for the message's
-kind), or the raw content, with click tracking, the open pixel and the interview ``.ics``.
+kind), or the raw content, with click tracking, the open pixel and the interview ``.ics``;
+the template version's files and the API send's own files go first (``attachments.loading``).
 A message whose template cannot be rendered fails without an SMTP attempt.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.models import Message, Organization
+from webapp.services.attachments.loading import files_for
 from webapp.services.templates.compose import compose_message
 
 
@@ -41,11 +43,15 @@ def compose(message: Message, org: Organization) -> Content:
         composed = compose_message(message, org)
     except Exception as exc:  # a template error fails this message, not the batch
         raise ComposeError(f"the template could not be rendered: {exc}") from exc
+    try:  # the template version's files and the send's own, then the interview .ics
+        files = files_for(message, composed.template_version_id)
+    except LookupError as exc:
+        raise ComposeError(str(exc)) from exc
     return Content(
         subject=composed.subject,
         html=composed.html,
         text=composed.text,
-        attachments=[_attachment(item) for item in (composed.attachments or [])],
+        attachments=[_attachment(item) for item in [*files, *(composed.attachments or [])]],
         links=list(composed.links or []),
         template_version_id=composed.template_version_id,
     )

@@ -1,7 +1,8 @@
 """The bytes of one email, built once and DKIM-signed (REQUIREMENTS C1, C2, C9).
 
 The message is multipart/alternative (text, then HTML), wrapped in multipart/mixed when there
-are attachments (an ``.ics`` invitation is an attachment with ``text/calendar; method=REQUEST``).
+are attachments: the template's and the send's files, and the interview ``.ics`` (``text/calendar;
+charset=UTF-8; method=REQUEST`` or ``CANCEL``). Non-ASCII file names are RFC 2231 parameters.
 Headers: From, To, Reply-To, Subject, Date, a stable ``Message-ID: <message uuid@sending
 domain>``, ``List-Unsubscribe`` (one https URI, optionally a mailto) with
 ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``, and the webhook-matching headers.
@@ -21,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
+from urllib.parse import quote
 
 from webapp.models import utcnow
 from webapp.services.sending.content import Attachment, Content
@@ -111,16 +113,47 @@ def _text_part(text: str, subtype: str) -> bytes:
 
 
 def _attachment_part(item: Attachment) -> bytes:
-    content_type = item.content_type.split(";")[0].strip()
-    params = "; method=REQUEST" if content_type == "text/calendar" else ""
-    name = item.filename if item.filename.isascii() else "attachment"
-    name = name.replace('"', "").replace("\\", "")
+    kind, _, params = item.content_type.partition(";")
+    kind = kind.strip().lower()
+    if kind.startswith("text/"):  # text attachments are checked to be UTF-8 when stored
+        kind += "; charset=UTF-8"
+    if kind.startswith("text/calendar"):
+        kind += f"; method={_parameter(params, 'method') or 'REQUEST'}"
     head = (
-        f'Content-Type: {content_type}{params}; name="{name}"\r\n'
+        f"Content-Type: {kind};\r\n {_file_parameter('name', item.filename)}\r\n"
         "Content-Transfer-Encoding: base64\r\n"
-        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'
+        f"Content-Disposition: attachment;\r\n {_file_parameter('filename', item.filename)}"
+        "\r\n\r\n"
     )
     return head.encode() + base64.encodebytes(item.data).replace(b"\n", CRLF)
+
+
+def _parameter(params: str, wanted: str) -> str:
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == wanted:
+            return "".join(ch for ch in value.strip().strip('"') if ch.isalnum() or ch == "-")
+    return ""
+
+
+def _file_parameter(name: str, filename: str) -> str:
+    """``name="cv.pdf"``, or RFC 2231 for other names: ``name*=utf-8''%C3%A9t%C3%A9.pdf``,
+    continued over several lines (``name*0*=``, ``name*1*=``) when it is long."""
+    filename = "".join(ch for ch in filename if ch >= " " and ch != "\x7f") or "attachment"
+    if filename.isascii() and '"' not in filename and "\\" not in filename:
+        return f'{name}="{filename}"'
+    encoded = quote(filename.encode("utf-8"), safe="")
+    pieces, start = [], 0
+    while start < len(encoded):
+        end = min(len(encoded), start + 60)
+        while end < len(encoded) and "%" in encoded[end - 2 : end]:  # never split a %XX
+            end -= 1
+        pieces.append(encoded[start:end])
+        start = end
+    if len(pieces) == 1:
+        return f"{name}*=utf-8''{pieces[0]}"
+    first = f"{name}*0*=utf-8''{pieces[0]}"
+    return ";\r\n ".join([first] + [f"{name}*{i}*={p}" for i, p in enumerate(pieces[1:], 1)])
 
 
 def _multipart(subtype: str, parts: list[bytes]) -> tuple[str, bytes]:

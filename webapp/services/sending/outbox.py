@@ -42,6 +42,7 @@ def create_message(
     candidate_id: uuid.UUID | None = None,
     shortlist_entry_id: uuid.UUID | None = None,
     idempotency_key: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     now = utcnow()
     due_now = send_after is None or send_after <= now
@@ -65,6 +66,7 @@ def create_message(
         candidate_id=candidate_id,
         shortlist_entry_id=shortlist_entry_id,
         idempotency_key=idempotency_key,
+        attachments=attachments or None,
     )
     db.session.add(message)
     db.session.flush()
@@ -102,7 +104,7 @@ def create_messages(org_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[tuple
 
 _BULK_COLUMNS = (
     "template_id", "template_version_id", "raw_subject", "raw_html", "raw_text",
-    "candidate_id", "campaign_id", "shortlist_entry_id", "idempotency_key",
+    "candidate_id", "campaign_id", "shortlist_entry_id", "idempotency_key", "attachments",
 )  # fmt: skip
 _PENDING_KEY = "herald.outbox.pending"
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import EmailTemplate, Message, Shortlist, ShortlistEntry, TemplateVersion
+from webapp.services.attachments import loading as attachments
 
 
 def preload(messages: list[Message]) -> list[Any]:
@@ -43,4 +44,5 @@ def preload(messages: list[Message]) -> list[Any]:
         held += db.session.scalars(
             select(TemplateVersion).where(TemplateVersion.id.in_(version_ids))
         ).all()
+    held += attachments.preload(messages, held)  # no query for versions seen before
     return held

@@ -48,6 +48,7 @@ class Outgoing:
     links: list | None = None
     template_version_id: uuid.UUID | None = None
     data: bytes = b""
+    build: Any = None  # makes ``data`` at send time instead (large attachments: see pipeline)
     mail_from: str = ""
     handed_over: bool = False  # released to SMTP (its fate is in Redis until the next commit)
     content: Any = None  # the Content the bytes were built from, for the sent record

@@ -22,6 +22,7 @@ from webapp.models import Brand, Candidate, EmailTemplate, Job, Organization, Te
 from webapp.models.base import utcnow
 from webapp.models.template import TEMPLATE_TYPES
 from webapp.services import audit
+from webapp.services.attachments.storage import copy_attachments
 from webapp.services.rendering.mjml import EMAILS_DIR
 from webapp.services.rendering.types import BrandData, RenderResult, TemplateSource
 from webapp.services.rendering.validate import validate
@@ -105,8 +106,11 @@ def add_version(
     *,
     user_id: uuid.UUID | None,
     note: str = "",
+    attachments_from: uuid.UUID | None = None,
 ) -> TemplateVersion:
-    """Append an immutable version and make it current (callers validate first)."""
+    """Append an immutable version and make it current (callers validate first). It carries
+    the files of ``attachments_from``, by default those of the version it follows."""
+    files_from = attachments_from or template.current_version_id
     last = db.session.scalar(
         select(func.max(TemplateVersion.number)).where(TemplateVersion.template_id == template.id)
     )
@@ -126,6 +130,7 @@ def add_version(
     template.current_version = version
     template.updated_at = utcnow()
     db.session.flush()
+    copy_attachments(files_from, version)
     return version
 
 
@@ -138,6 +143,7 @@ def restore_version(
         TemplateSource.from_version(version),
         user_id=user_id,
         note=f"Restored from version {version.number}",
+        attachments_from=version.id,
     )
 
 
