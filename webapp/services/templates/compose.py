@@ -211,7 +211,18 @@ def _track(email: ComposedEmail, message: Message, org: Organization) -> None:
 
 
 def _before_body_end(document: str, extra: str) -> str:
-    position = document.lower().rfind("</body>")
+    position = _last_body_end(document)
     if position == -1:
         return document + extra
     return document[:position] + extra + document[position:]
+
+
+def _last_body_end(document: str) -> int:
+    """Where the last ``</body>`` (any case) starts, or -1; from the end, without lower-casing
+    the whole document (~0.1 ms for an email)."""
+    end = len(document)
+    while (position := document.rfind("</", 0, end)) != -1:
+        if document[position : position + 7].lower() == "</body>":
+            return position
+        end = position
+    return -1
