@@ -62,39 +62,62 @@ def _settings(context: Any, tz: str | None, locale: str | None) -> tuple[ZoneInf
     return zone, _locale(locale or _recipient(context, "locale"))
 
 
+def _moment(kind: str, context: Any, value: Any, format: Any, tz, locale) -> str | None:
+    """``kind`` of ``value`` in the zone and locale; None when ``value`` is not a moment.
+    Recipients share interview times, zones and locales, and Babel takes ~50 µs a call: the
+    result of plain string arguments is cached (it depends on nothing else)."""
+    zone = tz or _recipient(context, "timezone")
+    loc = locale or _recipient(context, "locale")
+    if all(isinstance(part, str) for part in (value, format, zone, loc)):
+        return _formatted(kind, value, format, zone, loc)
+    return _format(kind, _parse(value), format, zone, loc)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(kind: str, value: str, format: str, zone: str, loc: str) -> str | None:
+    return _format(kind, _parse(value), format, zone, loc)
+
+
+def _format(kind: str, moment: datetime | None, format: Any, zone_name, loc_name) -> str | None:
+    if moment is None:
+        return None
+    zone, loc = _zone(zone_name), _locale(loc_name)
+    local = moment.astimezone(zone)
+    if kind == "datetime":
+        return format_datetime(local, format, locale=loc)
+    if kind == "date":
+        return format_date(local.date(), format, locale=loc)
+    if kind == "time":
+        return format_time(local, format, locale=loc)
+    return get_timezone_name(local, width="long", locale=loc)
+
+
 @pass_context
 def datetime_filter(context: Any, value: Any, format: str = "medium", tz=None, locale=None) -> str:
-    moment = _parse(value)
-    if moment is None:
-        return str(value or "")
-    zone, loc = _settings(context, tz, locale)
-    return format_datetime(moment.astimezone(zone), format, locale=loc)
+    text = _moment("datetime", context, value, format, tz, locale)
+    return str(value or "") if text is None else text
 
 
 @pass_context
 def date_filter(context: Any, value: Any, format: str = "full", tz=None, locale=None) -> str:
-    moment = _parse(value)
-    if moment is None:
-        return str(value or "")
-    zone, loc = _settings(context, tz, locale)
-    return format_date(moment.astimezone(zone).date(), format, locale=loc)
+    text = _moment("date", context, value, format, tz, locale)
+    return str(value or "") if text is None else text
 
 
 @pass_context
 def time_filter(context: Any, value: Any, format: str = "short", tz=None, locale=None) -> str:
-    moment = _parse(value)
-    if moment is None:
-        return str(value or "")
-    zone, loc = _settings(context, tz, locale)
-    return format_time(moment.astimezone(zone), format, locale=loc)
+    text = _moment("time", context, value, format, tz, locale)
+    return str(value or "") if text is None else text
 
 
 @pass_context
 def timezone_name(context: Any, value: Any = None, tz=None, locale=None) -> str:
     """The recipient's zone as people read it, e.g. "Central European Time"."""
-    zone, loc = _settings(context, tz, locale)
-    moment = _parse(value) or datetime.now(UTC)
-    return get_timezone_name(moment.astimezone(zone), width="long", locale=loc)
+    text = _moment("zone", context, value, "long", tz, locale)
+    if text is None:  # no moment given: the zone's name now
+        zone, loc = _settings(context, tz, locale)
+        return get_timezone_name(datetime.now(UTC).astimezone(zone), width="long", locale=loc)
+    return text
 
 
 @pass_context
