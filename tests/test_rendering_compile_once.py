@@ -69,7 +69,7 @@ def contexts() -> list[dict]:
     odd = {
         **base,
         "candidate": {"first_name": "  Ann\nMarie ", "full_name": "- Ann *Marie*"},
-        "job": {"title": "C:\\jobs\\[lead]", "location": "1. Lyon", "department": "+33"},
+        "job": {"title": "C:\\jobs\\[lead]", "location": "1. Lyon", "department": "+33 e\u0301"},
         "items": [{"title": "<b>bold</b> & co"}, {"title": "  "}],
     }
     return [base, bare, odd]
@@ -105,6 +105,16 @@ AWKWARD = {
         "<mj-section><mj-column><mj-raw><p>{{ candidate.full_name }}</p></mj-raw>"
         "<mj-table><tr><td>{{ job.department }}</td><td>{{ interview.location }}</td></tr>"
         "</mj-table></mj-column></mj-section>"
+    ),
+    "anchors with values inside": (
+        '{% if job.title %}<mj-section><mj-column><mj-text><a href="https://example.com/a" '
+        'title="{{ job.title }}">a</a> <a data-notrack href="{{ invite_url }}">b</a> '
+        '<a href="{{ unsubscribe_url }}">'
+        "c</a> <a href=\"mailto:{{ recipient.email }}\">d</a> <a href='{{ invite_url }}'>e</a> "
+        '<A HREF="https://EXAMPLE.com/x?a=1&amp;b=2">f</A> <a class="{{ job.department }}" '
+        'href="https://example.com/{{ candidate.first_name|urlencode }}">g</a> '
+        '<a href="{{ preferences_url }}">h</a> {{ job.title }} <abbr>i</abbr>'
+        "</mj-text></mj-column></mj-section>{% endif %}"
     ),
     "whole document": (
         "<mjml><mj-head><mj-title>{{ job.title }}</mj-title><mj-preview>{{ preheader }}"

@@ -25,7 +25,13 @@ from webapp.services.rendering.errors import error_from_exception, syntax_error
 from webapp.services.rendering.limits import RenderLimitError, current_budget, render_budget
 from webapp.services.rendering.links import bad_links, link_problem, rewrite_links
 from webapp.services.rendering.sandbox import environment, run_limited
-from webapp.services.rendering.structures import Structures, fill_text, marking_environment
+from webapp.services.rendering.structures import (
+    Filled,
+    Links,
+    Structures,
+    fill_text,
+    marking_environment,
+)
 from webapp.services.rendering.text import html_to_text, text_relevant, tidy_derived, tidy_text
 from webapp.services.rendering.types import BrandData, RenderError, RenderResult, TemplateSource
 
@@ -134,7 +140,7 @@ def prepare(compiled: CompiledTemplate, strict: bool) -> None:
     both flavours have the same syntax), then the fast path for sending."""
     with compiled.lock:
         if strict in compiled.flavours:
-            return
+            return None
         record = not compiled.flavours
         if not strict and not compiled.fast_tried:
             compiled.fast_tried = True
@@ -188,7 +194,7 @@ def _try_fast_path(compiled: CompiledTemplate) -> None:
     except mjml_step.MjmlError:
         return  # may only compile once the placeholders are filled: slow path reports it
     if not mjml_step.tokens_survive(document, html):
-        return
+        return None
     try:
         text_source = html_to_text(html) if not compiled.source.body_text.strip() else ""
     except RenderLimitError:
@@ -223,17 +229,23 @@ def render_compiled(
         return result
     data, dropped = plain_context(context)
     result.warnings.extend(dropped)
-    with render_budget():
-        _fill(compiled, data, result, strict)
-    if result.errors:
-        return result
-    if result.html_bytes > GMAIL_CLIP_BYTES:
-        result.warnings.append(
-            f"The HTML is {result.html_bytes / 1024:.0f} KB: Gmail clips messages above 102 KB."
-        )
+    links = None
     if link_rewriter is not None:
         skip = {str(data.get("unsubscribe_url") or ""), str(data.get("preferences_url") or "")}
-        result.html, result.links = rewrite_links(result.html, link_rewriter, skip)
+        links = (link_rewriter, {url for url in skip if url})
+    with render_budget():
+        filled = _fill(compiled, data, result, strict, links)
+    if result.errors:
+        return result
+    size = filled.html_bytes if filled and filled.html_bytes is not None else result.html_bytes
+    if size > GMAIL_CLIP_BYTES:  # the HTML as written, before links were rewritten
+        result.warnings.append(
+            f"The HTML is {size / 1024:.0f} KB: Gmail clips messages above 102 KB."
+        )
+    if filled is not None and filled.links is not None:
+        result.links = filled.links
+    elif links is not None:
+        result.html, result.links = rewrite_links(result.html, *links)
     return result
 
 
@@ -246,7 +258,9 @@ def _run(template: Template, data: dict[str, Any], result: RenderResult, part: s
         return None
 
 
-def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult, strict: bool):
+def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult, strict: bool,
+          links: Links | None = None) -> Filled | None:  # fmt: skip
+    """Fill ``result``; by structure, the HTML may come with its links rewritten (``Filled``)."""
     subject = _run(compiled.subject[strict], data, result, "subject", 0)
     preheader = _run(compiled.preheader[strict], data, result, "preheader", 0)
     result.subject, result.preheader = (
@@ -259,19 +273,18 @@ def _fill(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult
     if compiled.fast and not strict:
         html = _run(compiled.html[strict], data, result, "html", 0)
     elif not strict and compiled.by_structure:
-        _fill_structure(compiled, data, result)
-        return
+        return _fill_structure(compiled, data, result, links)
     else:
         template = slow_path_template(compiled, strict)
         if template is None:
             result.errors.append(RenderError(None, "The template could not be compiled.", "syntax"))
-            return
+            return None
         document = _run(template, data, result, "body", compiled.line_offset)
         if strict and document is not None:
             _check_rendered_links(document, result)
         html = _compile_filled(document, result) if document is not None else None
     if html is None or result.errors:
-        return
+        return None
     result.html = html
     if compiled.derived_text and not strict:
         text = fill_text(compiled.text[strict], data, _runner(result, "text", 0))
@@ -290,26 +303,28 @@ def _runner(result: RenderResult, part: str, offset: int):
     return run
 
 
-def _fill_structure(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult):
+def _fill_structure(compiled: CompiledTemplate, data: dict[str, Any], result: RenderResult,
+                    links: Links | None) -> Filled | None:  # fmt: skip
     """Sending a template MJML cannot compile once: once per structure instead."""
     if compiled.structures is None:
         compiled.structures = Structures(compiled.document)
     own_text = False in compiled.text
     try:
         run = _runner(result, "body", compiled.line_offset)
-        filled = compiled.structures.fill(data, run, text=not own_text)
+        filled = compiled.structures.fill(data, run, text=not own_text, links=links)
     except mjml_step.MjmlError as exc:
         result.errors.append(mjml_step.mjml_error(exc, ""))
-        return
+        return None
     except RenderLimitError as exc:
         result.errors.append(error_from_exception(exc, compiled.line_offset, "body"))
-        return
+        return None
     if filled is None or result.errors:
-        return
-    result.html, result.text = filled
+        return None
+    result.html, result.text = filled.html, filled.text
     if own_text:
         text = _run(compiled.text[False], data, result, "text", 0) or ""
         result.text = tidy_text(text)
+    return filled
 
 
 def _check_rendered_links(document: str, result: RenderResult) -> None:

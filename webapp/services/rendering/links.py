@@ -22,20 +22,36 @@ def rewrite_links(
     links: list[str] = []
 
     def replace_anchor(anchor: re.Match[str]) -> str:
-        tag = anchor.group(0)
-        if OPT_OUT.search(tag):
-            return tag
-        href = HREF.search(tag)
-        if href is None:
-            return tag
-        url = html.unescape(href.group(3)).strip()
-        if not TRACKABLE.match(url) or url in skipped:
-            return tag
-        new = html.escape(rewriter(url, len(links)), quote=True)
-        links.append(url)
-        return f"{tag[: href.start(3)]}{new}{tag[href.end(3) :]}"
+        return rewrite_anchor(anchor.group(0), rewriter, skipped, links)
 
     return ANCHOR.sub(replace_anchor, document), links
+
+
+def rewrite_anchor(
+    tag: str, rewriter: Callable[[str, int], str], skipped: set[str], links: list[str]
+) -> str:
+    """One ``<a …>`` tag with its URL rewritten (and appended to ``links``) when trackable."""
+    found = trackable(tag)
+    if found is None or found[0] in skipped:
+        return tag
+    url, before, after = found
+    new = html.escape(rewriter(url, len(links)), quote=True)
+    links.append(url)
+    return f"{before}{new}{after}"
+
+
+def trackable(tag: str) -> tuple[str, str, str] | None:
+    """(URL, the tag before its ``href`` value, the tag after it) when the anchor is tracked:
+    an http(s) ``href`` and no ``data-notrack``."""
+    if OPT_OUT.search(tag):
+        return None
+    href = HREF.search(tag)
+    if href is None:
+        return None
+    url = html.unescape(href.group(3)).strip()
+    if not TRACKABLE.match(url):
+        return None
+    return url, tag[: href.start(3)], tag[href.end(3) :]
 
 
 # Every attribute of MJML (and of the HTML inside mj-text / mj-raw) whose value is fetched or

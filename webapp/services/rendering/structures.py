@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,7 @@ from markupsafe import Markup, escape
 from webapp.services.rendering import mjml as mjml_step
 from webapp.services.rendering.limits import RenderLimitError, current_limits
 from webapp.services.rendering.sandbox import environment
+from webapp.services.rendering.spliced import Spliced
 from webapp.services.rendering.text import html_to_text
 
 MARK = "hrldmk"
@@ -38,7 +41,9 @@ PLAIN = re.compile(r"^[^\\\n\r\t]*$")
 LIST_LIKE = re.compile(r"^(\d|[+\-])")
 LINE_START = re.compile(rf"^[ \t]*{MARK}(\d+)z", re.MULTILINE)
 DOUBLE_SPACE = "  "
+TAG = re.compile(r"<[^>]*>")
 
+Links = tuple[Callable[[str, int], str], set[str]]  # the link rewriter, URLs it leaves alone
 _values: ContextVar[list[Any] | None] = ContextVar("herald_marked_values", default=None)
 
 
@@ -73,10 +78,23 @@ def fill_text(template: Template, data: dict[str, Any], run) -> str | None:
 
 
 @dataclass
+class Filled:
+    """One recipient's HTML (its links rewritten when ``links`` is set) and text."""
+
+    html: str
+    links: list[str] | None = None  # None: the links are still to be rewritten
+    html_bytes: int | None = None  # of the HTML before rewriting, when it was
+    text: str = ""
+
+
+@dataclass
 class Structure:
     html: str | None  # the structure's HTML with markers; None: markers not all safe
     text: str | None = None
     line_starts: set[int] = field(default_factory=set)  # markers that begin a text line
+    in_tags: frozenset[int] = frozenset()  # markers inside tags, in attribute values
+    spliced: Spliced | None = None  # the HTML cut for filling and link rewriting
+    can_splice: bool = True
 
 
 class Structures:
@@ -87,9 +105,13 @@ class Structures:
         self.cache: dict[str, Structure] = {}
         self.lock = threading.Lock()
 
-    def fill(self, data: dict[str, Any], run, *, text: bool) -> tuple[str, str] | None:
-        """(html, text) for one recipient (text "" unless ``text``); ``run(template, data)``
-        renders under the caps and returns None on a template error."""
+    def fill(
+        self, data: dict[str, Any], run, *, text: bool, links: Links | None = None
+    ) -> Filled | None:
+        """The HTML and text for one recipient (text "" unless ``text``); ``run(template,
+        data)`` renders under the caps and returns None on a template error. With ``links``
+        (the rewriter and the URLs it leaves alone) the HTML is filled and its links
+        rewritten in one go (``spliced``) when the structure allows."""
         values: list[Any] = []
         token = _values.set(values)
         try:
@@ -103,18 +125,22 @@ class Structures:
         if sum(map(len, printed)) + len(marked) > most:
             raise RenderLimitError(f"The output passed the size limit ({most:,} characters).")
         structure = self._structure(marked)
-        if structure.html is None:
+        if structure.html is None or not all(_copied(printed[n]) for n in structure.in_tags):
             html = mjml_step.compile_mjml(_fill(marked, printed))
-            return html, html_to_text(html) if text else ""
-        html = _fill(structure.html, printed)
+            return Filled(html, text=html_to_text(html) if text else "")
+        tracked = _spliced(structure, values, printed, links) if links else None
+        filled = Filled(*tracked) if tracked else Filled(_fill(structure.html, printed))
         if not text:
-            return html, ""
+            return filled
         if structure.text is None:
             structure.text = html_to_text(structure.html)
             structure.line_starts = {int(n) for n in LINE_START.findall(structure.text)}
         if all(_plain(v, n in structure.line_starts) for n, v in enumerate(values)):
-            return html, _fill(structure.text, [str(value) for value in values])
-        return html, html_to_text(html)
+            filled.text = _fill(structure.text, [str(value) for value in values])
+        else:
+            untracked = filled.html if tracked is None else _fill(structure.html, printed)
+            filled.text = html_to_text(untracked)
+        return filled
 
     def _structure(self, marked: str) -> Structure:
         with self.lock:
@@ -123,11 +149,24 @@ class Structures:
             return found
         html = mjml_step.compile_mjml(marked)
         safe = mjml_step.fast_path_document(MARKER.sub("{{ x }}", marked)) is not None
-        structure = Structure(html if safe and _same_markers(marked, html) else None)
+        kept = safe and _same_markers(marked, html)
+        structure = Structure(html, in_tags=_in_tags(html)) if kept else Structure(None)
         with self.lock:
             if len(self.cache) < MAX_STRUCTURES:
                 self.cache[marked] = structure
         return structure
+
+
+def _spliced(structure: Structure, values, printed, links: Links):
+    """(html, links) with the links rewritten, or None: the caller fills and rewrites."""
+    if structure.spliced is None and structure.can_splice:
+        structure.can_splice = Spliced.possible(structure.html)
+        if structure.can_splice:
+            structure.spliced = Spliced(structure.html, MARKER)
+    if structure.spliced is None:
+        return None
+    rewriter, skip = links
+    return structure.spliced.join(values, printed, rewriter, skip)
 
 
 def _same_markers(marked: str, html: str) -> bool:
@@ -136,6 +175,20 @@ def _same_markers(marked: str, html: str) -> bool:
 
 def _fill(text: str, values: list[str]) -> str:
     return MARKER.sub(lambda match: values[int(match.group(1))], text)
+
+
+def _copied(printed: str) -> bool:
+    """True when MJML copies the value of an attribute as it is: it writes backslashes,
+    control and format characters, non-breaking spaces and combining marks as escapes
+    (``\\u{301}``); a recipient with such a value there gets the full render."""
+    if "\\" in printed or not printed.isprintable():
+        return False
+    return printed.isascii() or not any(unicodedata.category(c)[0] == "M" for c in printed)
+
+
+def _in_tags(html: str) -> frozenset[int]:
+    """The markers inside tags (attribute values) of a structure's HTML."""
+    return frozenset(int(n) for tag in TAG.findall(html) for n in MARKER.findall(tag))
 
 
 def _plain(value: Any, starts_line: bool) -> bool:
