@@ -16,6 +16,7 @@ key once per process and keeps a ready HMAC state to copy, ~5 µs a token.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -96,8 +97,7 @@ class Codec:
             packed = _compress(raw)
             if len(packed) < len(raw) - 1:
                 body = b"." + _b64(packed)
-        stamp = int(time.time() if now is None else now)
-        value = body + b"." + _b64(stamp.to_bytes((stamp.bit_length() + 7) // 8, "big"))
+        value = body + b"." + _stamp(int(time.time() if now is None else now))
         return (value + b"." + self._signature(self.signing, value)).decode("ascii")
 
     def loads(self, token: str, max_age: int) -> tuple[Any, int]:
@@ -132,8 +132,18 @@ def _derive(salt: bytes, key: str) -> bytes:
     return hashlib.sha1(salt + b"signer" + key.encode()).digest()  # noqa: S324
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
+    """URL-safe base64 without padding (``base64.urlsafe_b64encode`` with two calls less)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
+
+
+@lru_cache(maxsize=4)
+def _stamp(stamp: int) -> bytes:
+    """The encoded timestamp: the same for every token signed in the same second."""
+    return _b64(stamp.to_bytes((stamp.bit_length() + 7) // 8, "big"))
 
 
 def _unb64(data: bytes) -> bytes:
