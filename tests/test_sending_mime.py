@@ -120,3 +120,5 @@ def test_relaxed_body_canonicalization():
     assert relaxed_body(b"") == b""
     assert relaxed_body(b"\r\n\r\n") == b""
     assert relaxed_body(b"x") == b"x\r\n"
+    assert relaxed_body(b"a   b  \r\n    c") == b"a b\r\n c\r\n"  # spaces only
+    assert relaxed_body(b"a \t b\t\r\n") == b"a b\r\n"

@@ -10,7 +10,7 @@ the same order, exactly what ``rewrite_links(filled html)`` gives.
 That holds because the values never change where a tag starts or ends: printed values are
 HTML-escaped (no ``<`` or ``>``), a value marked safe that holds one takes the two passes, and
 a structure with a marker right after ``<`` or ``<a`` (where a value could begin a tag name)
-is never cut.
+is never cut (``structures``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from markupsafe import Markup
 
 from webapp.services.rendering.links import ANCHOR, rewrite_anchor, trackable
 
-TAG_NAME_MARKER = re.compile(r"<[aA]?hrldmk\d+z")
 _Link = Callable[[str, int], str]
 
 
@@ -58,10 +57,6 @@ class Spliced:
                 )
             position = match.end()
         self._text(marked_html[position:])
-
-    @staticmethod
-    def possible(marked_html: str) -> bool:
-        return TAG_NAME_MARKER.search(marked_html) is None
 
     def _text(self, text: str) -> None:
         for index, part in enumerate(self.marker.split(text)):

@@ -42,6 +42,7 @@ LIST_LIKE = re.compile(r"^(\d|[+\-])")
 LINE_START = re.compile(rf"^[ \t]*{MARK}(\d+)z", re.MULTILINE)
 DOUBLE_SPACE = "  "
 TAG = re.compile(r"<[^>]*>")
+TAG_NAME_MARKER = re.compile(rf"<[aA]?{MARK}\d+z")  # a value could begin a tag name there
 
 Links = tuple[Callable[[str, int], str], set[str]]  # the link rewriter, URLs it leaves alone
 _values: ContextVar[list[Any] | None] = ContextVar("herald_marked_values", default=None)
@@ -158,9 +159,9 @@ class Structures:
 
 
 def _spliced(structure: Structure, values, printed, links: Links):
-    """(html, links) with the links rewritten, or None: the caller fills and rewrites."""
+    """(html, links, bytes before rewriting), or None: the caller fills and rewrites."""
     if structure.spliced is None and structure.can_splice:
-        structure.can_splice = Spliced.possible(structure.html)
+        structure.can_splice = TAG_NAME_MARKER.search(structure.html) is None
         if structure.can_splice:
             structure.spliced = Spliced(structure.html, MARKER)
     if structure.spliced is None:
