@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 
 from tests.test_campaign_fanout import make_campaign
@@ -35,6 +37,16 @@ def test_progress_fragment_counts_states_and_polls_while_running(logged_in, org)
     page = response.get_data(as_text=True)
     assert page.lstrip().startswith('<div id="campaign-live"') and 'hx-trigger="every 2s"' in page
     assert "25 %" in page and 'data-state="sent">1<' in page and 'data-state="queued">3<' in page
+
+
+def test_a_campaign_with_more_than_a_page_of_recipients_pages_through_them(logged_in, org):
+    campaign = running_campaign(org, count=55)
+    page = logged_in.get(f"/campaigns/{campaign.id}")
+    assert page.status_code == 200
+    following = re.search(r'href="([^"]+)">Next', page.get_data(as_text=True))
+    assert following and f"/campaigns/{campaign.id}" in following.group(1)
+    second = logged_in.get(following.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200 and "Page 2" in second.get_data(as_text=True)
 
 
 def test_pause_resume_cancel_and_resend_failed_from_the_page(logged_in, org):
