@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 MAX_DEPTH = 8
+_SCALARS = frozenset([str, int, float, bool, type(None)])
 
 
 def plain_context(context: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -33,7 +34,9 @@ def _plain(value: Any, path: str, dropped: list[str], depth: int) -> Any:
     if depth < MAX_DEPTH and isinstance(value, dict):
         result = {}
         for key, item in value.items():
-            if isinstance(key, str):
+            if type(item) in _SCALARS and type(key) is str:
+                result[key] = item  # the common case, without building its path
+            elif isinstance(key, str):
                 converted = _plain(item, f"{path}.{key}" if path else key, dropped, depth + 1)
                 if converted is not _DROP:
                     result[key] = converted
