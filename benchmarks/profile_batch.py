@@ -1,5 +1,8 @@
 """Profile one worker's share of a campaign: ``python -m benchmarks.profile_batch [N]``.
 
+``--cpu`` measures without cProfile: the worker's own CPU per email, one process, so it moves
+little with the machine's load (compare two commits by running it on each, in turn).
+
 Sets up the benchmark's campaign (``bench_sending``: branded invitation, interview times,
 ``.ics``) for N recipients (default 1,000), fans it out in this process, then runs the send
 batches under cProfile against ``smtp-sink`` and prints where the time goes, and how many SQL
@@ -63,19 +66,23 @@ def main(count: int) -> None:
             event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
             settings = app.config["HERALD"]
             profiler = cProfile.Profile()
+            profiling = "--cpu" not in sys.argv
             started = time.process_time()
-            profiler.enable()
+            if profiling:
+                profiler.enable()
             for start in range(0, len(ids), settings.batch_size):
                 send_messages(ids[start : start + settings.batch_size], settings, get_redis())
                 db.session.commit()
             profiler.disable()
             cpu = time.process_time() - started
         batches = -(-len(ids) // settings.batch_size)
-        print(f"{len(ids)} emails, {cpu * 1000 / len(ids):.2f} ms CPU each (profiled), "
+        label = "profiled" if profiling else "not profiled"
+        print(f"{len(ids)} emails, {cpu * 1000 / len(ids):.2f} ms CPU each ({label}), "
               f"{len(statements) / batches:.0f} SQL statements per batch of "
               f"{settings.batch_size}")  # fmt: skip
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
-        stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
+        if profiling:
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     finally:
         bench_sending._reset(app)
         sink.terminate()
