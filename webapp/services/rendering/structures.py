@@ -75,7 +75,7 @@ def fill_text(template: Template, data: dict[str, Any], run) -> str | None:
     starts = {int(n) for n in LINE_START.findall(marked)}
     if not all(_plain(value, n in starts) for n, value in enumerate(values)):
         return None
-    return _fill(marked, [str(value) for value in values])
+    return _fill(marked, [_as_text(value) for value in values])
 
 
 @dataclass
@@ -137,7 +137,7 @@ class Structures:
             structure.text = html_to_text(structure.html)
             structure.line_starts = {int(n) for n in LINE_START.findall(structure.text)}
         if all(_plain(v, n in structure.line_starts) for n, v in enumerate(values)):
-            filled.text = _fill(structure.text, [str(value) for value in values])
+            filled.text = _fill(structure.text, [_as_text(value) for value in values])
         else:
             untracked = filled.html if tracked is None else _fill(structure.html, printed)
             filled.text = html_to_text(untracked)
@@ -192,12 +192,18 @@ def _in_tags(html: str) -> frozenset[int]:
     return frozenset(int(n) for tag in TAG.findall(html) for n in MARKER.findall(tag))
 
 
+def _as_text(value: Any) -> str:
+    """A plain value as the text converter prints it: a no-break space (French punctuation
+    in the catalogs, ``Quand\xa0:``) becomes a space."""
+    return str(value).replace("\xa0", " ")
+
+
 def _plain(value: Any, starts_line: bool) -> bool:
-    """True when the text converter would print ``value`` as it is: no markup, backslash or
-    odd whitespace, and where it starts a line, neither empty nor a list marker."""
+    """True when the text converter would print ``value`` as it is (``_as_text``): no markup,
+    backslash or odd whitespace, and where it starts a line, neither empty nor a list marker."""
     if isinstance(value, Markup):
         return False
-    text = str(value)
+    text = _as_text(value)
     if not PLAIN.match(text) or DOUBLE_SPACE in text or text != text.strip():
         return False
     return not (starts_line and (not text or LIST_LIKE.match(text)))
