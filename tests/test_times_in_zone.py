@@ -129,3 +129,17 @@ def test_a_user_sees_the_same_moment_move_with_the_organizations_zone(logged_in,
     db.session.commit()
     page = logged_in.get("/settings/audit").get_data(as_text=True)
     assert "2026-01-15 16:30 CET" in page and "When (Europe/Berlin)" in page
+
+
+def test_the_recruiters_answer_email_gives_the_interview_in_the_organizations_zone(
+    client, user, org
+):
+    from tests.test_responses import answer, invited, notices
+
+    org.timezone = "America/New_York"
+    entry, _ = invited(org, user, "ada@example.com", "Ada")
+    entry.interview_at = AT
+    db.session.commit()
+    answer(client, entry, "accept")
+    (notice,) = notices()
+    assert "Thu 15 Jan 2026, 10:30 EST" in notice.raw_text and "UTC" not in notice.raw_text
