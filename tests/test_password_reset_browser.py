@@ -20,12 +20,9 @@ pytestmark = pytest.mark.browser
 NEW_PASSWORD = "correct-horse-battery"
 
 
-def reset_mails(folder) -> list[bytes]:
-    return [path.read_bytes() for path in sorted(folder.glob("*.eml"))]
-
-
-def send_queued(app, app_settings) -> None:
-    """A real worker sends what the web process queued, to the dev inbox."""
+def emailed_link(app, app_settings, folder) -> tuple[bytes, str]:
+    """A real worker sends what the web process queued to the dev inbox; the one email there
+    and the reset link in it."""
     env = process_env(
         app,
         app_settings,
@@ -33,6 +30,8 @@ def send_queued(app, app_settings) -> None:
         HERALD_SMTP_PORT=str(app_settings["smtp_port"]),
     )
     run_burst(env, TRANSACTIONAL)
+    [mail] = [path.read_bytes() for path in sorted(folder.glob("*.eml"))]
+    return mail, re.search(r"http://\S+/reset-password/\S+", text_of(mail)).group(0)
 
 
 def ask_for_a_link(page, live_server, address: str, name: str) -> None:
@@ -60,10 +59,8 @@ def test_forgot_password_from_sign_in_to_signed_in(
     name = "desktop" if width > 400 else "phone"
     page.set_viewport_size({"width": width, "height": 860})
     ask_for_a_link(page, live_server, user.email, name)
-    send_queued(app, app_settings)
-    [mail] = reset_mails(inbox)
+    mail, link = emailed_link(app, app_settings, inbox)
     assert b"Subject: Reset your Herald password" in mail
-    link = re.search(r"http://\S+/reset-password/\S+", text_of(mail)).group(0)
 
     page.goto(link)
     assert page.get_by_role("heading", name="Choose a new password").is_visible()
@@ -101,9 +98,7 @@ def test_an_expired_link_shows_the_link_expired_page(
     user,
 ):
     ask_for_a_link(page, live_server, user.email, "again")
-    send_queued(app, app_settings)
-    [mail] = reset_mails(inbox)
-    link = re.search(r"http://\S+/reset-password/\S+", text_of(mail)).group(0)
+    _mail, link = emailed_link(app, app_settings, inbox)
     app.config["HERALD"].password_reset_minutes = 1 / 60  # links now work for one second
     time.sleep(2.1)
     expired = page.goto(link)

@@ -5,15 +5,12 @@ they find no work."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 
+from tests.support.processes import start_run_dev, stop_process_group
 from tests.support.smtp import free_port
-from tests.test_devinbox import ROOT, _wait_for_port
+from tests.test_devinbox import _wait_for_port
 from webapp.cli import DEMO_EMAIL, DEMO_PASSWORD
 
 QUIET_FOR = 15  # seconds: several turns of the scheduler's fast loop (about every 2 s)
@@ -21,25 +18,14 @@ QUIET_FOR = 15  # seconds: several turns of the scheduler's fast loop (about eve
 
 def test_run_dev_prints_the_demo_login_then_stays_quiet(app, app_settings, tmp_path):
     web, smtp, inbound = free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HERALD_", "FLASK"))}
-    env.update(
-        DATABASE_URL=app_settings["database_url"],
-        REDIS_URL=app.config["HERALD_REDIS_URL"],
-        SECRET_KEY=app.config["HERALD"].secret_key,
-        HERALD_INSTANCE_PATH=str(tmp_path),
+    proc = start_run_dev(
+        app,
+        app_settings,
+        tmp_path,
+        web,
         HERALD_SMTP_PORT=str(smtp),
         HERALD_INBOUND_PORT=str(inbound),
         HERALD_LOG_LEVEL="INFO",  # what make run uses
-    )
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "herald", "run-dev"]
-    proc = subprocess.Popen(
-        [*command, "--port", str(web)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
@@ -52,12 +38,7 @@ def test_run_dev_prints_the_demo_login_then_stays_quiet(app, app_settings, tmp_p
         time.sleep(QUIET_FOR)
         later = lines[settled:]
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop_process_group(proc)
         reader.join(timeout=5)
     output = "".join(lines)
     assert f"Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}" in output
