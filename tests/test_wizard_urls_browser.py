@@ -33,7 +33,7 @@ def test_each_wizard_step_survives_a_reload_and_the_draft_can_be_deleted(
 
     browser_login(page, live_server, user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/campaigns/new")
-    page.get_by_label("Platform Engineer").check()
+    page.get_by_role("radio", name="Platform Engineer", exact=True).check()  # not its shortlist
     page.get_by_role("button", name="Next: candidates →").click()
     page.wait_for_url(re.compile(r".*/audience$"))
     page.locator("input[name=candidate_id]").nth(2).uncheck()
