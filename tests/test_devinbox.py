@@ -3,12 +3,10 @@ organization that sent each email and to nobody else; off unless ``herald run-de
 
 from __future__ import annotations
 
-import os
-import signal
 import smtplib
 import socket
 import subprocess
-import sys
+import threading
 import time
 import uuid
 from email.message import EmailMessage
@@ -20,6 +18,7 @@ import requests
 from jobs import sending
 from tests.conftest import ALLOWED_SMTP
 from tests.support import factories
+from tests.support.processes import start_run_dev, stop_process_group
 from tests.support.smtp import free_port
 from webapp.config import load_settings
 from webapp.extensions import db
@@ -188,26 +187,15 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> No
 
 def test_run_dev_turns_the_inbox_on_for_what_it_starts(app, app_settings, user, tmp_path):
     web_port, smtp_port = free_port(), free_port()
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("HERALD_", "FLASK"))
-    }
-    env.update(
-        DATABASE_URL=app_settings["database_url"],
-        REDIS_URL=app.config["HERALD_REDIS_URL"],
-        SECRET_KEY=app.config["HERALD"].secret_key,
-        HERALD_INSTANCE_PATH=str(tmp_path),
+    proc = start_run_dev(
+        app,
+        app_settings,
+        tmp_path,
+        web_port,
         HERALD_SMTP_PORT=str(smtp_port),
         HERALD_LOG_LEVEL="WARNING",
     )
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "herald", "run-dev"]
-    proc = subprocess.Popen(
-        [*command, "--port", str(web_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe flowing
     try:
         _wait_for_port(smtp_port, proc)  # the inbox process runs
         _wait_for_port(web_port, proc)
@@ -221,9 +209,4 @@ def test_run_dev_turns_the_inbox_on_for_what_it_starts(app, app_settings, user, 
             assert response.status_code == 200
             assert "Dev inbox" in response.text
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop_process_group(proc)

@@ -176,6 +176,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from webapp.current import load_current_org
+    from webapp.template_filters import register_filters
+
+    register_filters(app)
 
     @app.before_request
     def _load_org():

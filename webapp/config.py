@@ -45,6 +45,7 @@ class Settings:
     session_cookie_secure: bool = False
     session_idle_minutes: float = 120.0  # a sign-in ends after this long without a request
     login_rate_limit: int = 10  # sign-in attempts per client per minute
+    password_reset_minutes: float = 60.0  # a "forgot password" link works this long
     public_rate_limit: int = 600  # public endpoint hits per client per minute
     api_rate_limit: int = 1200  # API requests per key per minute
     metrics_token: str = ""
@@ -125,6 +126,7 @@ ENV_NAMES: dict[str, str] = {
     "HERALD_SESSION_COOKIE_SECURE": "session_cookie_secure",
     "HERALD_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "HERALD_LOGIN_RATE_LIMIT": "login_rate_limit",
+    "HERALD_PASSWORD_RESET_MINUTES": "password_reset_minutes",
     "HERALD_PUBLIC_RATE_LIMIT": "public_rate_limit",
     "HERALD_API_RATE_LIMIT": "api_rate_limit",
     "HERALD_METRICS_TOKEN": "metrics_token",

@@ -14,16 +14,10 @@ from webapp.services import audit
 from webapp.services.audience import candidates as candidate_service
 from webapp.services.audience import shortlists
 from webapp.services.inbound import history as inbound_history
-from webapp.services.scheduling import format_local, known_timezones
+from webapp.services.scheduling import known_timezones
 from webapp.tenancy import get_or_404
 
 guard_blueprint(bp)
-
-
-@bp.app_template_filter("in_zone")
-def in_zone(value, tz_name: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A UTC datetime shown on the wall clock of ``tz_name``."""
-    return format_local(value, tz_name, fmt)
 
 
 def _page() -> int:

@@ -9,6 +9,17 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter the address you sign in with."),
+            Email("That is not an email address."),
+            Length(max=320),
+        ],
+    )
+
+
 class SetPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField("Repeat the password", validators=[DataRequired()])

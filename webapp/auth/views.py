@@ -1,5 +1,8 @@
+import hashlib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+import redis
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,6 +11,9 @@ from webapp.auth.forms import LoginForm
 from webapp.current import SESSION_ORG_KEY
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.redis_client import get_redis
+from webapp.services import ratelimit
+from webapp.services.accounts import password_reset
 from webapp.services.accounts.login_sessions import end_all_sessions, end_session, start_session
 from webapp.services.accounts.organizations import find_user
 from webapp.services.accounts.passwords import verify_password
@@ -25,6 +31,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:320]  # back from setting a new password
     if request.method == "POST":
         enforce("login", current_app.config["HERALD"].login_rate_limit)
     if form.validate_on_submit():
@@ -75,3 +83,66 @@ def set_password(token: str):
         flash("Your password is set. Sign in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
+
+
+# "Forgot password" (webapp.services.accounts.password_reset): one answer whether the account exists
+# or not; a client may ask as often as it may try to sign in, an address three times an hour.
+RESET_PER_ADDRESS_PER_HOUR = 3
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    from webapp.auth.forms import ForgotPasswordForm
+
+    form = ForgotPasswordForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:320]
+    if request.method == "POST":
+        enforce("password_reset", current_app.config["HERALD"].login_rate_limit)
+    if form.validate_on_submit():
+        address = form.email.data.strip().lower()
+        if _address_may_ask(address):
+            password_reset.request_reset(address, lifetime=_reset_lifetime())
+            db.session.commit()
+        return render_template(
+            "auth/forgot_password_sent.html",
+            email=address,
+            lifetime=password_reset.describe(_reset_lifetime()),
+        )
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _reset_lifetime() -> timedelta:
+    return timedelta(minutes=current_app.config["HERALD"].password_reset_minutes)
+
+
+def _address_may_ask(address: str) -> bool:
+    """Per-address budget, so nobody can flood someone's inbox. Fails open if Redis is down."""
+    key = "password_reset_address:" + hashlib.sha256(address.encode()).hexdigest()[:24]
+    try:
+        verdict = ratelimit.take(
+            get_redis(),
+            key,
+            rate_per_second=RESET_PER_ADDRESS_PER_HOUR / 3600,
+            capacity=RESET_PER_ADDRESS_PER_HOUR,
+        )
+    except redis.RedisError:
+        return True
+    return verdict.allowed
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    from webapp.auth.forms import SetPasswordForm
+
+    user = password_reset.user_for_token(token, lifetime=_reset_lifetime())
+    if user is None:
+        return render_template("auth/link_expired.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        password_reset.complete_reset(user, form.password.data)
+        db.session.commit()
+        logout_user()  # this browser too: the new password is how one signs in now
+        flash("Your new password is set and every earlier sign-in has ended.", "success")
+        return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/set_password.html", form=form, user=user, is_reset=True)

@@ -118,6 +118,8 @@ def preview(message_id):
     shown, problem = _shown(message, sent_record.load(message.id, g.org.id))
     if shown is None:
         html = str(Markup("<p>This email cannot be shown: {}</p>").format(problem))
+    elif shown.source == "private":
+        html = "<p>This email carries a personal sign-in link; its content is not shown.</p>"
     elif shown.source == "purged":
         html = "<p>The content of this email is no longer kept; its details remain.</p>"
     else:

@@ -135,3 +135,36 @@ def format_local(value: datetime | None, tz_name: str, fmt: str = "%a %d %b %Y, 
     if value is None:
         return ""
     return value.astimezone(zone(tz_name)).strftime(fmt)
+
+
+SHOWN_FORMAT = "%a %d %b %Y, %H:%M"
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%X", "%c", "%p")
+
+
+def zone_label(moment: datetime) -> str:
+    """The zone's abbreviation at that moment (EST, CET), or its offset as UTC+05:30 where
+    the zone has none."""
+    label = moment.strftime("%Z")
+    if label and label[0] in "+-":
+        offset = moment.strftime("%z")
+        minutes = offset[3:5] if offset[3:5] != "00" else ""
+        return f"UTC{offset[0]}{offset[1:3]}" + (f":{minutes}" if minutes else "")
+    return label
+
+
+def show_time(value: datetime | str | None, tz_name: str | None, fmt: str = SHOWN_FORMAT) -> str:
+    """A moment as people read it: on the wall clock of ``tz_name``, naming the zone
+    ("Thu 03 Dec 2026, 09:00 EST"). A format without a time of day (a date) gets no label.
+    Naive values are taken as UTC (RQ's timestamps); ISO strings are parsed; None is ""."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(zone(tz_name))
+    label = zone_label(local)
+    if "%Z" in fmt:
+        return local.strftime(fmt.replace("%Z", "%%Z")).replace("%Z", label)
+    text = local.strftime(fmt)
+    return f"{text} {label}" if any(d in fmt for d in _TIME_DIRECTIVES) else text

@@ -37,6 +37,7 @@ PURPOSES = (
     "interview",
     "digest",
     "password",
+    "reset",
     "bounce",
     "reply",
     "feedback",
@@ -52,6 +53,7 @@ DEFAULT_MAX_AGE = {
     "interview": 60 * 86400,
     "digest": 400 * 86400,
     "password": 7 * 86400,
+    "reset": 3600,  # HERALD_PASSWORD_RESET_MINUTES decides; this is only the fallback
     "bounce": 400 * 86400,
     "reply": 400 * 86400,
     "feedback": 400 * 86400,

@@ -22,12 +22,14 @@ from webapp.models import (
     InboundMail,
     Job,
     Message,
+    Organization,
     Shortlist,
     ShortlistEntry,
     User,
 )
 from webapp.services.inbound.addresses import FORWARD_KIND
 from webapp.services.links import public_url
+from webapp.services.scheduling import show_time
 from webapp.services.sending import guardrails, outbox
 
 
@@ -54,12 +56,14 @@ def _context_lines(message: Message, row: InboundMail) -> list[str]:
     lines = [f"Candidate: {name} <{row.from_email}>"]
     if job is not None:
         lines.append(f"Job: {job.title}" + (f" ({job.location})" if job.location else ""))
+    org = db.session.get(Organization, message.org_id)
+    tz_name = org.timezone if org is not None else "UTC"
     if entry is not None and entry.interview_at is not None:
         lines.append(
-            f"Interview: {entry.interview_at.strftime('%Y-%m-%d %H:%M')} UTC"
+            f"Interview: {show_time(entry.interview_at, tz_name, '%Y-%m-%d %H:%M')}"
             f" · answer: {entry.response_status}"
         )
-    sent = message.sent_at.strftime("%Y-%m-%d %H:%M") + " UTC" if message.sent_at else "not sent"
+    sent = show_time(message.sent_at, tz_name, "%Y-%m-%d %H:%M") if message.sent_at else "not sent"
     lines.append(f'In reply to: "{message.subject}" (sent {sent})')
     return lines
 

@@ -32,6 +32,7 @@ from webapp.models import (
 )
 from webapp.services import links
 from webapp.services.notify import chat
+from webapp.services.scheduling import show_time
 from webapp.services.sending.outbox import create_message
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def responsible(entry: ShortlistEntry) -> list[tuple[User, Membership]]:
 def notify_answer(org: Organization, entry: ShortlistEntry) -> list[Message]:
     """Email the answer now to each responsible person who wants every answer, and post it to
     the organization's chat channel when it has one."""
-    answer = _answer(entry)
+    answer = _answer(org, entry)
     subject = f"{answer['name']} {answer['words']}: {answer['job']} interview"
     chat.post(org, f"{subject}{' (' + answer['at'] + ')' if answer['at'] else ''}. "
                    f"Responses: {links.public_url('/responses/')}")  # fmt: skip
@@ -142,7 +143,7 @@ def _summarize(user: User, membership: Membership, now: datetime) -> Message | N
     if not entries:
         return None
     org = db.session.get(Organization, membership.org_id)
-    answers = [_answer(entry) for entry in entries]
+    answers = [_answer(org, entry) for entry in entries]
     subject = f"Interview answers today: {len(answers)} new"
     html, text = _bodies(org, subject, answers)
     return _create(org, user, SUMMARY_KIND, subject, html, text)
@@ -156,7 +157,7 @@ def _jobs_of(user: User, membership: Membership) -> list[uuid.UUID]:
     return [job_id for job_id, ids in rows if str(user.id) in (ids or [])]
 
 
-def _answer(entry: ShortlistEntry) -> dict:
+def _answer(org: Organization, entry: ShortlistEntry) -> dict:
     candidate = db.session.get(Candidate, entry.candidate_id)
     shortlist = db.session.get(Shortlist, entry.shortlist_id)
     job = db.session.get(Job, shortlist.job_id)
@@ -165,7 +166,7 @@ def _answer(entry: ShortlistEntry) -> dict:
         "email": candidate.email,
         "words": ANSWER_WORDS.get(entry.response_status, entry.response_status),
         "job": job.title,
-        "at": entry.interview_at.strftime("%Y-%m-%d %H:%M UTC") if entry.interview_at else "",
+        "at": show_time(entry.interview_at, org.timezone),
         "note": entry.response_note,
     }
 

@@ -182,11 +182,16 @@ class ShownEmail:
 
     html: str
     text: str
-    source: str  # sent | purged | not_sent (a preview with today's data) | not_recorded
+    source: str  # sent | purged | private | not_sent (a preview with today's data) | not_recorded
 
 
 def shown_email(message: Any, org: Any, record: SentRecord | None) -> ShownEmail:
-    """The sent record when there is one; else today's rendering, labelled as such."""
+    """The sent record when there is one; else today's rendering, labelled as such. An email
+    carrying someone's sign-in link (password reset, invitation) is never shown."""
+    from webapp.services.accounts.password_reset import PRIVATE_KINDS
+
+    if message.kind in PRIVATE_KINDS:
+        return ShownEmail("", "", "private")
     if record is not None and record.html is not None:
         html, text, source = record.html, record.text or "", "sent"
         links = list(message.links or [])
