@@ -28,6 +28,7 @@ from webapp.models.organization import (
 )
 from webapp.models.suppression import Preference, Suppression
 from webapp.models.template import EmailTemplate, TemplateVersion
+from webapp.models.translation import TemplateTranslation, VersionLanguage
 from webapp.models.webhook import (
     ProviderConfig,
     ProviderWebhookLog,
@@ -68,9 +69,11 @@ __all__ = [
     "ShortlistEntry",
     "StatRollup",
     "Suppression",
+    "TemplateTranslation",
     "TemplateVersion",
     "TriggerRule",
     "User",
+    "VersionLanguage",
     "WebhookDelivery",
     "WebhookEndpoint",
     "new_id",
