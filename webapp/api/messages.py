@@ -51,6 +51,12 @@ SEND_MESSAGE = obj(
         "category": CATEGORY,
         "send_at": {**DATETIME_INPUT, "description": "schedule for later (UTC offset required)"},
         "candidate_id": UUID,
+        "locale": {
+            "type": "string",
+            "maxLength": 16,
+            "description": "the recipient's language (BCP 47, e.g. fr-CA); chooses the "
+            "template's language variant (default: the candidate's locale)",
+        },
     },
     ("to",),
 )

@@ -24,6 +24,8 @@ from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, ShortlistEntry, new_id, utcnow
 from webapp.services import import_matches
 from webapp.services.csv_records import KEPT_CHARS, NUL_MARK, Record, UnreadableFile, records
+from webapp.services.languages import LanguageError
+from webapp.services.languages import normalize as normalize_language
 from webapp.services.scheduling import is_known_timezone
 from webapp.services.shortlists import insert_ignore
 
@@ -33,7 +35,7 @@ FIELD_LABELS = {
     "first_name": "First name",
     "last_name": "Last name",
     "timezone": "Time zone (e.g. Europe/Paris)",
-    "locale": "Language (e.g. en, fr)",
+    "locale": "Language (e.g. en, fr-CA, pt-BR)",
     "external_id": "External id (ATS id)",
 }
 ALIASES = {
@@ -152,12 +154,16 @@ class Validator:
         zone_name = values["timezone"] or "UTC"
         if not is_known_timezone(zone_name):
             return None, f"Unknown time zone {zone_name!r} (use a name like Europe/Paris)"
+        try:
+            locale = normalize_language(values["locale"]) if values["locale"] else "en"
+        except LanguageError as exc:
+            return None, f"Language: {exc}"
         self.seen_email[email] = line
         if external:
             self.seen_external[external] = line
         attributes = {col: row[pos].strip() for col, pos in self.attributes if pos < len(row)}
         values.update(email=email, external_id=external, timezone=zone_name)
-        values.update(locale=values["locale"] or "en", attributes=attributes, line=line)
+        values.update(locale=locale, attributes=attributes, line=line)
         values["given"] = [name for name in FIELDS if self._cell(row, name)]
         return values, ""
 

@@ -105,8 +105,14 @@ def add_version(
     *,
     user_id: uuid.UUID | None,
     note: str = "",
+    languages_from: TemplateVersion | None = None,
+    source_language: str | None = None,
 ) -> TemplateVersion:
-    """Append an immutable version and make it current (callers validate first)."""
+    """Append an immutable version and make it current (callers validate first). It keeps
+    the translations and source language of ``languages_from`` (default: the current one)."""
+    from webapp.services import translations
+
+    previous = languages_from or template.current_version
     last = db.session.scalar(
         select(func.max(TemplateVersion.number)).where(TemplateVersion.template_id == template.id)
     )
@@ -123,6 +129,7 @@ def add_version(
     )
     db.session.add(version)
     db.session.flush()
+    translations.carry_over(previous, version, source_language=source_language)
     template.current_version = version
     template.updated_at = utcnow()
     db.session.flush()
@@ -138,6 +145,7 @@ def restore_version(
         TemplateSource.from_version(version),
         user_id=user_id,
         note=f"Restored from version {version.number}",
+        languages_from=version,
     )
 
 
@@ -259,7 +267,15 @@ def save_template(
 
 
 def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, list[str]]]:
-    """Unified diffs, field by field, of two versions (fields that did not change are left out)."""
+    """Unified diffs, field by field, of two versions (fields that did not change are left
+    out), the source first, then every language."""
+    from webapp.services.translations import translations_diff
+
+    names = (f"version {old.number}", f"version {new.number}")
+    return field_diffs(old, new, *names) + translations_diff(old, new)
+
+
+def field_diffs(old: Any, new: Any, old_name: str, new_name: str) -> list[tuple[str, list[str]]]:
     fields = (("Subject", "subject"), ("Preheader", "preheader"), ("MJML body", "body_mjml"),
               ("Text version", "body_text"))  # fmt: skip
     changes = []
@@ -267,9 +283,7 @@ def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, 
         before = (getattr(old, attribute) or "").splitlines()
         after = (getattr(new, attribute) or "").splitlines()
         if before != after:
-            lines = difflib.unified_diff(
-                before, after, f"version {old.number}", f"version {new.number}", lineterm=""
-            )
+            lines = difflib.unified_diff(before, after, old_name, new_name, lineterm="")
             changes.append((label, list(lines)))
     return changes
 

@@ -173,6 +173,8 @@ class Recorder:
             row["links"] = item.links
         if item.template_version_id is not None:
             row["template_version_id"] = item.template_version_id
+        if getattr(item.content, "language", ""):
+            row["language"] = item.content.language
         status = self._status(item, reply, outcome, row, now)
         row["status"] = status
         self._count(status)
