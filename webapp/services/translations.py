@@ -138,6 +138,20 @@ def statuses(version: TemplateVersion | None) -> list[TranslationStatus]:
     ]
 
 
+def languages_by_version(template: Any) -> dict[uuid.UUID, list[str]]:
+    """For the history page: the languages each version is translated into."""
+    rows = db.session.execute(
+        select(TemplateTranslation.version_id, TemplateTranslation.language)
+        .join(TemplateVersion, TemplateVersion.id == TemplateTranslation.version_id)
+        .where(TemplateVersion.template_id == template.id)
+        .order_by(TemplateTranslation.language)
+    )
+    found: dict[uuid.UUID, list[str]] = {}
+    for version_id, language in rows:
+        found.setdefault(version_id, []).append(language)
+    return found
+
+
 def source_changes(template_id: uuid.UUID, translation: TemplateTranslation, version) -> list:
     """How the source changed since the translation was last edited (unified diffs)."""
     from webapp.services.email_templates import field_diffs

@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.models import EmailTemplate, Role, TemplateVersion
 from webapp.services import audit, outbox
 from webapp.services import email_templates as studio
+from webapp.services import translations as translations_service
 from webapp.services.candidates import CandidateError, normalize_email
 from webapp.services.rendering import BrandData, TemplateSource
 from webapp.services.rendering.validate import validate
@@ -170,6 +171,7 @@ def versions(template_id):
         template=template,
         versions=studio.list_versions(template),
         authors=studio.version_authors(template),
+        version_languages=translations_service.languages_by_version(template),
     )
 
 
@@ -245,3 +247,6 @@ def send_test(template_id):
     db.session.commit()
     flash(f"Test email on its way to {to_email}.", "success")
     return redirect(url_for("templates_studio.edit", template_id=template.id))
+
+
+from webapp.templates_studio import translations  # noqa: E402,F401  routes on ``bp``
