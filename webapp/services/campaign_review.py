@@ -45,6 +45,8 @@ class Review:
     missing_data: list[tuple[Candidate, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # C7 and template problems: refuse
     warnings: list[str] = field(default_factory=list)  # worth knowing, does not refuse
+    languages: list[Any] = field(default_factory=list)  # translations.LanguageCount
+    fallbacks: list[Any] = field(default_factory=list)  # translations.Fallback
 
     @property
     def total(self) -> int:
@@ -96,6 +98,11 @@ def review(org: Organization, campaign: Campaign) -> Review:
         else:
             result.will_send.append(candidate)
     _warn_odd_hours(org, campaign, result)
+    if version is not None:
+        from webapp.services.translations import audience_languages
+
+        sent_to = result.will_send + [candidate for candidate, _ in result.missing_data]
+        result.languages, result.fallbacks = audience_languages(org, version, sent_to)
     return result
 
 

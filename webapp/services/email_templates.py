@@ -242,18 +242,21 @@ def save_template(
     result = validate(draft.source, BrandData.from_org(org), category=draft.category)
     if result.errors:
         return None, result
-    action = "template.update"
+    action, source_language = "template.update", None
     if template is None:
         template = create_template(
             org.id, name=draft.name, template_type=draft.template_type, category=draft.category
         )
         action = "template.create"
+        source_language = _organization_language(org)  # written in the org's language
     template.name, template.type, template.category = (
         draft.name,
         draft.template_type,
         draft.category,
     )
-    version = add_version(template, draft.source, user_id=user_id, note=draft.note)
+    version = add_version(
+        template, draft.source, user_id=user_id, note=draft.note, source_language=source_language
+    )
     audit.record(
         org.id,
         action,
@@ -264,6 +267,13 @@ def save_template(
         details={"name": template.name, "version": version.number},
     )
     return template, result
+
+
+def _organization_language(org: Organization) -> str:
+    from webapp.services.languages import base
+    from webapp.services.translations import default_language
+
+    return base(default_language(org))
 
 
 def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, list[str]]]:

@@ -249,3 +249,53 @@ def variant_for(source: TemplateSource, org: Any, wanted) -> tuple[TemplateSourc
 
 def _with_language(source: TemplateSource, language: str) -> TemplateSource:
     return source if source.language == language else replace(source, language=language)
+
+
+# --- the campaign wizard's review -----------------------------------------------------------
+
+
+@dataclass
+class LanguageCount:
+    language: str
+    name: str
+    count: int
+
+
+@dataclass
+class Fallback:
+    wanted: str
+    language: str
+    name: str
+    count: int
+    reason: str  # "no Portuguese variant"
+
+    @property
+    def line(self) -> str:
+        return f"{self.count} {self.wanted} → {self.name} ({self.reason})"
+
+
+def audience_languages(
+    org: Any, version: TemplateVersion, people: list[Any]
+) -> tuple[list[LanguageCount], list[Fallback]]:
+    """How many people get each language, and who falls back to another one, and why."""
+    found = variants(TemplateSource.from_version(version), org.id)
+    own = found.recorded_source or languages.base(default_language(org))
+    available = [own, *found.translations]
+    counts: dict[str, int] = {}
+    fallbacks: dict[tuple[str, str], Fallback] = {}
+    for person in people:
+        wanted = languages.normalize_or(person.locale, person.locale or "")
+        choice = languages.choose(wanted, available, default_language(org), own)
+        counts[choice.language] = counts.get(choice.language, 0) + 1
+        if choice.is_fallback:
+            key = (wanted, choice.language)
+            if key not in fallbacks:
+                name = languages.display_name(choice.language)
+                reason = languages.fallback_reason(wanted, choice)
+                fallbacks[key] = Fallback(wanted, choice.language, name, 0, reason)
+            fallbacks[key].count += 1
+    totals = [
+        LanguageCount(tag, languages.display_name(tag), count)
+        for tag, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return totals, sorted(fallbacks.values(), key=lambda f: (-f.count, f.wanted))
