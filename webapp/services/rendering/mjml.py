@@ -76,7 +76,7 @@ def apply_layout(body: str, brand: BrandData, language: str = "") -> str:
         'padding="0 0 8px 0" />'
         if logo
         else f'<mj-text css-class="brand-name" font-size="20px" font-weight="700" '
-        f'padding="0 0 8px 0">{_text(brand.org_name)}</mj-text>'
+        f'padding="0 0 8px 0">{_isolated(brand.org_name, rtl)}</mj-text>'
     )
     values = {
         "%%HEADER%%": header,
@@ -84,8 +84,9 @@ def apply_layout(body: str, brand: BrandData, language: str = "") -> str:
         "%%TEXT%%": _colour(brand.text_color, "#111827"),
         "%%BACKGROUND%%": _colour(brand.background_color, "#f3f4f6"),
         "%%FONT%%": brand.font_family if FONT_SAFE.match(brand.font_family or "") else "Arial",
-        "%%FOOTER%%": _text(brand.footer_text),
-        "%%ADDRESS%%": _text(brand.postal_address),
+        "%%FOOTER%%": _isolated(brand.footer_text, rtl),
+        "%%ADDRESS%%": _isolated(brand.postal_address, rtl),
+        "%%ORG_TEXT%%": _isolated(brand.org_name, rtl),
         "%%ORG%%": _text(brand.org_name),
         "%%LANG%%": lang,
         "%%DIR%%": "rtl" if rtl else "ltr",
@@ -95,6 +96,13 @@ def apply_layout(body: str, brand: BrandData, language: str = "") -> str:
     for mark, value in values.items():
         document = document.replace(mark, value)
     return document.replace(CONTENT_MARK, body)
+
+
+def _isolated(value: str, rtl: bool) -> str:
+    """Brand text in a right-to-left email keeps its own direction ("1 Main Street" would
+    otherwise read "Main Street 1")."""
+    text = _text(value)
+    return f'<span dir="auto">{text}</span>' if rtl and text else text
 
 
 def _document_language(body: str, lang: str, writing: str) -> str:
