@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
@@ -27,6 +28,7 @@ class LanguageError(ValueError):
     """A tag that is not a language Herald can use; the message says why, for people."""
 
 
+@lru_cache(maxsize=1024)
 def normalize(tag: str) -> str:
     """``tag`` in its stored form (``fr_ca`` → ``fr-CA``); raises ``LanguageError``."""
     cleaned = (tag or "").strip()

@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -236,7 +237,7 @@ def variant_for(source: TemplateSource, org: Any, wanted) -> tuple[TemplateSourc
     if source.revision.startswith("system:"):
         available = languages.DEFAULT_TEMPLATE_LANGUAGES
         choice = languages.choose(wanted(), available, default_language(org), "en")
-        return replace(source, language=choice.language), choice.language
+        return _in_language(source, choice.language), choice.language
     found = variants(source, org.id)
     own = found.recorded_source or languages.base(default_language(org))
     if not found.translations:
@@ -247,8 +248,13 @@ def variant_for(source: TemplateSource, org: Any, wanted) -> tuple[TemplateSourc
     return found.translations[choice.language], choice.language
 
 
+@lru_cache(maxsize=1024)
+def _in_language(source: TemplateSource, language: str) -> TemplateSource:
+    return replace(source, language=language)
+
+
 def _with_language(source: TemplateSource, language: str) -> TemplateSource:
-    return source if source.language == language else replace(source, language=language)
+    return source if source.language == language else _in_language(source, language)
 
 
 # --- the campaign wizard's review -----------------------------------------------------------
