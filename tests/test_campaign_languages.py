@@ -68,6 +68,12 @@ def test_each_candidate_gets_the_campaign_in_their_language(
     counts = dict(re.findall(r'data-language="([\w-]+)"><strong>(\d+)</strong>', review))
     assert counts == {"fr": "1", "de": "2", "ar": "1"}
     assert "1 pt-BR → German (no Portuguese variant)" in review
+    amal = next(p["id"] for p in people if p["locale"] == "ar")
+    preview = logged_in.get(
+        f"{base}/preview?template_id={template.id}&candidate_id={amal}",
+        headers={"HX-Request": "true"},
+    ).get_data(as_text=True)
+    assert "مرحبا Amal" in preview and "lang=&#34;ar&#34; dir=&#34;rtl&#34;" in preview
     response = logged_in.post(f"{base}/confirm", data={})
     assert response.status_code == 303, response.get_data(as_text=True)
 

@@ -111,3 +111,14 @@ def test_csv_import_checks_the_locale_column_row_by_row(logged_in, org):
                       "plain@example.com": "en"}  # fmt: skip
     page = logged_in.get(f"/audience/imports/{run.id}").get_data(as_text=True)
     assert "is not a language Herald knows" in page
+
+
+def test_the_organizations_default_language_is_set_in_settings(logged_in, org):
+    data = {"name": org.name, "timezone": "UTC", "reminder_offsets": "24, 2",
+            "postal_address": org.postal_address}  # fmt: skip
+    refused = logged_in.post("/settings/", data={**data, "locale": "xx_YY123"})
+    assert refused.status_code == 200 and "is not a language Herald knows" in refused.text
+    saved = logged_in.post("/settings/", data={**data, "locale": "de_de"})
+    assert saved.status_code == 302
+    page = logged_in.get("/settings/").get_data(as_text=True)
+    assert 'name="locale" type="text" value="de-DE"' in page

@@ -250,12 +250,15 @@ def preview(
     row = _entries_by_candidate(org.id, campaign).get(person.id) if person else None
     entry = db.session.get(ShortlistEntry, row.id) if row is not None else None
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
+    from webapp.services.translations import variant_for
+
     context = recipient_context(org, person, entry, job) if person else {}
-    return render(
-        TemplateSource.from_version(version),
-        BrandData.from_org(org),
-        preview_context(org, context, person, entry),
+    source, language = variant_for(
+        TemplateSource.from_version(version), org, lambda: person.locale if person else ""
     )
+    full = preview_context(org, context, person, entry)
+    full["language"] = language
+    return render(source, BrandData.from_org(org), full)
 
 
 def drop_missing_data(org: Organization, campaign: Campaign) -> int:
