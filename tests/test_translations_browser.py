@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import factories
-from tests.support.browser import browser_login, screenshot
+from tests.support.browser import screenshot
 from tests.test_templates_studio import create
-from webapp.extensions import db
+from tests.test_templates_studio_browser import signed_in  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def signed_in(page, live_server, org):
-    user = factories.make_user("translator@example.com", org=org, role="editor")
-    db.session.commit()
-    browser_login(page, live_server, user.email, factories.PASSWORD)
-    return page
 
 
 def preview_html(page):
@@ -32,7 +23,9 @@ def add_translation(page, language: str) -> None:
 
 
 def test_a_translation_beside_the_source_goes_outdated_when_the_source_changes(
-    signed_in, live_server, logged_in
+    signed_in,  # noqa: F811
+    live_server,
+    logged_in,
 ):
     page = signed_in
     template = create(logged_in)
