@@ -105,3 +105,6 @@ def test_each_candidate_gets_the_campaign_in_their_language(
         shown = api.get(f"/messages/{message.id}").json
         assert shown["language"] == expected[shown["to"]][0]
         assert shown["status"] == "sent"
+    amal = next(m for m in db.session.scalars(db.select(Message)) if m.to_email.startswith("amal"))
+    page = logged_in.get(f"/messages/{amal.id}").get_data(as_text=True)
+    assert "<dt>Language</dt><dd>Arabic" in page

@@ -19,6 +19,12 @@ from webapp.tenancy import get_or_404
 SUGGESTED = ("ar", "de", "en", "es", "fr", "fr-CA", "he", "it", "ja", "nl", "pl", "pt", "pt-BR")
 
 
+@bp.app_template_filter("language_name")
+def language_name(tag: str) -> str:
+    """``fr-CA`` → "French (Canada)", for the pages that show a message's language."""
+    return languages.display_name(tag or "")
+
+
 def _template(template_id) -> EmailTemplate:
     template = get_or_404(EmailTemplate, template_id, g.org)
     if template.current_version is None:
