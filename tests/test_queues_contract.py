@@ -50,6 +50,7 @@ def test_services_are_grouped_by_domain():
         "egress",
         "events",
         "json_body",
+        "languages",
         "links",
         "metrics",
         "queues",

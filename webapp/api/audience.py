@@ -42,7 +42,11 @@ CANDIDATE_INPUT = obj(
             "enum": ["", *sorted(known_timezones())],
             "description": "IANA name, e.g. Europe/Paris (empty: UTC)",
         },
-        "locale": {"type": "string", "maxLength": 16},
+        "locale": {
+            "type": "string",
+            "maxLength": 16,
+            "description": "language, BCP 47 (e.g. fr-CA, pt-BR); stored normalized; empty: en",
+        },
         "attributes": {"type": "object", "description": "extra fields for templates"},
     },
     ("email",),

@@ -74,6 +74,12 @@ SEND_MESSAGE = obj(
             "the type. Each file at most HERALD_ATTACHMENT_MAX_BYTES (default 5 MB), all of "
             "an email's files at most HERALD_ATTACHMENTS_TOTAL_MAX_BYTES (default 7 MB).",
         },
+        "locale": {
+            "type": "string",
+            "maxLength": 16,
+            "description": "the recipient's language (BCP 47, e.g. fr-CA); chooses the "
+            "template's language variant (default: the candidate's locale)",
+        },
     },
     ("to",),
 )

@@ -112,6 +112,10 @@ MESSAGE = {
         "campaign_id": NULLABLE_UUID,
         "candidate_id": NULLABLE_UUID,
         "subject": {"type": "string"},
+        "language": {
+            "type": ["string", "null"],
+            "description": "the language it was sent in (null until sent, or raw content)",
+        },
         "idempotency_key": {"type": ["string", "null"]},
         "attempts": {"type": "integer"},
         "last_error": {"type": "string"},

@@ -28,6 +28,7 @@ def message(row) -> dict[str, Any]:
         "campaign_id": uid(row.campaign_id),
         "candidate_id": uid(row.candidate_id),
         "subject": row.subject or row.raw_subject or "",
+        "language": row.language,
         "idempotency_key": row.idempotency_key,
         "attempts": row.attempts or 0,
         "last_error": row.last_error or "",

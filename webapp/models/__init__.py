@@ -29,6 +29,7 @@ from webapp.models.organization import (
 )
 from webapp.models.suppression import Preference, Suppression
 from webapp.models.template import EmailTemplate, TemplateVersion
+from webapp.models.translation import TemplateTranslation, VersionLanguage
 from webapp.models.webhook import (
     ProviderConfig,
     ProviderWebhookLog,
@@ -71,9 +72,11 @@ __all__ = [
     "StatRollup",
     "Suppression",
     "TemplateAttachment",
+    "TemplateTranslation",
     "TemplateVersion",
     "TriggerRule",
     "User",
+    "VersionLanguage",
     "WebhookDelivery",
     "WebhookEndpoint",
     "new_id",

@@ -92,6 +92,7 @@ class Message(IdMixin, TenantMixin, TimestampMixin, Base):
     raw_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     raw_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     subject: Mapped[str] = mapped_column(Text, default="")  # as rendered when sent
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)  # as sent in
     message_id_header: Mapped[str] = mapped_column(String(400), default="")  # stable Message-ID
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,8 +20,22 @@ def timezone_choices():
 
 
 class OrganizationForm(FlaskForm):
+    def validate_locale(self, field):
+        from webapp.services.languages import LanguageError, normalize
+
+        try:
+            field.data = normalize(field.data or "")
+        except LanguageError as exc:
+            raise ValidationError(str(exc)) from None
+
     name = StringField("Organization name", validators=[DataRequired(), Length(max=200)])
     timezone = SelectField("Time zone", validators=[DataRequired()])
+    locale = StringField(
+        "Default language",
+        validators=[Optional(), Length(max=16)],
+        description="For candidates whose language a template has no translation for, "
+        "e.g. en, de, fr-CA.",
+    )
     postal_address = TextAreaField(
         "Postal address",
         validators=[Length(max=1000)],

@@ -66,6 +66,7 @@ def organization():
         ):
             setattr(org, name, getattr(form, name).data)
         org.sending_domain = (form.sending_domain.data or "").strip().lower()
+        org.locale = form.locale.data or org.locale  # kept when the form leaves it out
         org.reminder_offsets_hours = parse_offsets(form.reminder_offsets.data)
         org.settings = {
             **(org.settings or {}),

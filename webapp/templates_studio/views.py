@@ -19,6 +19,7 @@ from webapp.services.rendering.validate import validate
 from webapp.services.rendering.variables import FILTER_DOCS, VARIABLES
 from webapp.services.sending import outbox
 from webapp.services.templates import library as studio
+from webapp.services.templates import translations as translations_service
 from webapp.templates_studio import attachments as _attachments  # noqa: F401 - the panel's routes
 from webapp.templates_studio import bp
 from webapp.templates_studio.forms import CATEGORY_LABELS, TYPE_LABELS, TemplateForm
@@ -172,6 +173,7 @@ def versions(template_id):
         template=template,
         versions=studio.list_versions(template),
         authors=studio.version_authors(template),
+        version_languages=translations_service.languages_by_version(template),
     )
 
 
@@ -247,3 +249,6 @@ def send_test(template_id):
     db.session.commit()
     flash(f"Test email on its way to {to_email}.", "success")
     return redirect(url_for("templates_studio.edit", template_id=template.id))
+
+
+from webapp.templates_studio import translations  # noqa: E402,F401  routes on ``bp``

@@ -16,7 +16,13 @@ from sqlalchemy import Select, select
 from webapp.extensions import db
 from webapp.models import Candidate, EmailTemplate, Message, Organization
 from webapp.services.api import attachments
-from webapp.services.api.validation import FieldErrors, clean_email, field_error, parse_datetime
+from webapp.services.api.validation import (
+    FieldErrors,
+    clean_email,
+    clean_locale,
+    field_error,
+    parse_datetime,
+)
 from webapp.services.rendering.required import missing_values
 from webapp.services.sending.outbox import create_message, create_messages
 from webapp.services.templates import library as email_templates
@@ -118,6 +124,7 @@ def message_fields(
     )
     content = _collect(errors, content_of, org_id, spec)
     candidate_id = _collect(errors, candidate_of, org_id, spec)
+    locale = _collect(errors, clean_locale, spec["locale"]) if "locale" in spec else None
     if content is not None and to_email is not None:
         _collect(errors, require_values, org_id, content, spec, to_email)
     files = (
@@ -134,13 +141,22 @@ def message_fields(
     return {
         "to_email": to_email,
         "to_name": spec.get("to_name", ""),
-        "context": spec.get("context") or {},
+        "context": _with_locale(spec.get("context") or {}, locale),
         "category": category,
         "is_transactional": category == "transactional",
         "send_after": send_at,
         "candidate_id": candidate_id,
         **content,
     }
+
+
+def _with_locale(context: dict[str, Any], locale: str | None) -> dict[str, Any]:
+    """The send's ``locale`` goes with the message as ``recipient.locale``: sending chooses
+    the template's language from it (``compose.wanted_locale``)."""
+    if not locale:
+        return context
+    recipient = context.get("recipient") if isinstance(context.get("recipient"), dict) else {}
+    return {**context, "recipient": {**recipient, "locale": locale}}
 
 
 def _collect(errors: list, fn, *args):

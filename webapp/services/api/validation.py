@@ -37,3 +37,13 @@ def parse_datetime(value: str, field: str) -> datetime:
     if not 2000 <= parsed.year <= 2999:
         raise field_error(field, "must be between the years 2000 and 2999")
     return parsed.astimezone(UTC)
+
+
+def clean_locale(value: str, field: str = "locale") -> str:
+    """A language tag such as ``fr-CA``, normalized (``fr_ca`` → ``fr-CA``)."""
+    from webapp.services.languages import LanguageError, normalize
+
+    try:
+        return normalize(value)
+    except LanguageError as exc:
+        raise field_error(field, str(exc)) from None

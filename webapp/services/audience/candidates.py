@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 from webapp.extensions import db
 from webapp.models import Candidate, DeliveryAttempt, Job, Message, ShortlistEntry, utcnow
 from webapp.models.audience import DigestItem
+from webapp.services import languages
 from webapp.services.scheduling import is_known_timezone
 from webapp.tenancy import scoped
 
@@ -85,7 +86,10 @@ def clean_candidate_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields["timezone"] = fields["timezone"] or "UTC"
     if not is_known_timezone(fields["timezone"]):
         raise CandidateError("timezone", f"Unknown time zone {fields['timezone']!r}.")
-    fields["locale"] = fields["locale"] or "en"
+    try:
+        fields["locale"] = languages.normalize(fields["locale"]) if fields["locale"] else "en"
+    except languages.LanguageError as exc:
+        raise CandidateError("locale", str(exc)) from None
     fields["external_id"] = fields["external_id"] or None
     return fields
 

@@ -32,6 +32,8 @@ from webapp.services.audience.csv_records import (
     records,
 )
 from webapp.services.audience.shortlists import insert_ignore
+from webapp.services.languages import LanguageError
+from webapp.services.languages import normalize as normalize_language
 from webapp.services.scheduling import is_known_timezone
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ FIELD_LABELS = {
     "first_name": "First name",
     "last_name": "Last name",
     "timezone": "Time zone (e.g. Europe/Paris)",
-    "locale": "Language (e.g. en, fr)",
+    "locale": "Language (e.g. en, fr-CA, pt-BR)",
     "external_id": "External id (ATS id)",
 }
 ALIASES = {
@@ -161,12 +163,16 @@ class Validator:
         zone_name = values["timezone"] or "UTC"
         if not is_known_timezone(zone_name):
             return None, f"Unknown time zone {zone_name!r} (use a name like Europe/Paris)"
+        try:
+            locale = normalize_language(values["locale"]) if values["locale"] else "en"
+        except LanguageError as exc:
+            return None, f"Language: {exc}"
         self.seen_email[email] = line
         if external:
             self.seen_external[external] = line
         attributes = {col: row[pos].strip() for col, pos in self.attributes if pos < len(row)}
         values.update(email=email, external_id=external, timezone=zone_name)
-        values.update(locale=values["locale"] or "en", attributes=attributes, line=line)
+        values.update(locale=locale, attributes=attributes, line=line)
         values["given"] = [name for name in FIELDS if self._cell(row, name)]
         return values, ""
 

@@ -240,7 +240,11 @@ def default_invitation(org_id: uuid.UUID, user_id: uuid.UUID | None) -> EmailTem
         org_id, name=default.name, template_type="invitation", category=default.category
     )
     email_templates.add_version(
-        template, default.source, user_id=user_id, note="Herald's default invitation"
+        template,
+        default.source,
+        user_id=user_id,
+        note="Herald's default invitation",
+        source_language="en",  # the language Herald's defaults are written in
     )
     audit.record(
         org_id,

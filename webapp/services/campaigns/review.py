@@ -45,6 +45,8 @@ class Review:
     missing_data: list[tuple[Candidate, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # C7 and template problems: refuse
     warnings: list[str] = field(default_factory=list)  # worth knowing, does not refuse
+    languages: list[Any] = field(default_factory=list)  # translations.LanguageCount
+    fallbacks: list[Any] = field(default_factory=list)  # translations.Fallback
 
     @property
     def total(self) -> int:
@@ -96,6 +98,11 @@ def review(org: Organization, campaign: Campaign) -> Review:
         else:
             result.will_send.append(candidate)
     _warn_odd_hours(org, campaign, result)
+    if version is not None:
+        from webapp.services.templates.translations import audience_languages
+
+        sent_to = result.will_send + [candidate for candidate, _ in result.missing_data]
+        result.languages, result.fallbacks = audience_languages(org, version, sent_to)
     return result
 
 
@@ -243,12 +250,15 @@ def preview(
     row = _entries_by_candidate(org.id, campaign).get(person.id) if person else None
     entry = db.session.get(ShortlistEntry, row.id) if row is not None else None
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
+    from webapp.services.templates.translations import variant_for
+
     context = recipient_context(org, person, entry, job) if person else {}
-    return render(
-        TemplateSource.from_version(version),
-        BrandData.from_org(org),
-        preview_context(org, context, person, entry),
+    source, language = variant_for(
+        TemplateSource.from_version(version), org, lambda: person.locale if person else ""
     )
+    full = preview_context(org, context, person, entry)
+    full["language"] = language
+    return render(source, BrandData.from_org(org), full)
 
 
 def drop_missing_data(org: Organization, campaign: Campaign) -> int:

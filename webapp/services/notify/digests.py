@@ -52,8 +52,13 @@ def summarize(
 
     if version is None:
         return {"title": "", "detail": "", "url": ""}
+    from webapp.services.templates.translations import variant_for
+
     full = build_context(org, to_email=email, to_name=to_name, extra=context)
-    source = TemplateSource.from_version(version)
+    person = context.get("candidate") if isinstance(context.get("candidate"), dict) else {}
+    source, full["language"] = variant_for(
+        TemplateSource.from_version(version), org, lambda: str(person.get("locale") or "")
+    )
     result = render(source, BrandData.from_org(org), full, link_rewriter=lambda url, _: url)
     lines = [line.strip() for line in (result.text or "").splitlines() if line.strip()]
     detail = result.preheader.strip() or (lines[0] if lines else "")

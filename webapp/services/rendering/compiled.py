@@ -132,7 +132,9 @@ def compile_reference(source: TemplateSource, brand: BrandData) -> CompiledTempl
 
 def _build(source: TemplateSource, brand: BrandData) -> CompiledTemplate:
     body = source.body_mjml
-    document = mjml_step.apply_layout(body, brand).replace("%%PREHEADER%%", "{{ preheader }}")
+    document = mjml_step.apply_layout(body, brand, source.language).replace(
+        "%%PREHEADER%%", "{{ preheader }}"
+    )
     offset = 0 if mjml_step.is_document(body) else mjml_step.layout_offset()
     compiled = CompiledTemplate(source=source, document=document, line_offset=offset)
     compiled.errors.extend(size_problems(source))

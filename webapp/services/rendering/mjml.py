@@ -15,6 +15,7 @@ from pathlib import Path
 
 import mjml as mjml_python
 
+from webapp.services.languages import direction
 from webapp.services.rendering.types import BrandData, RenderError
 
 EMAILS_DIR = Path(__file__).resolve().parents[3] / "templates" / "emails"
@@ -22,6 +23,10 @@ CONTENT_MARK = "<!--herald:content-->"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 FONT_SAFE = re.compile(r"^[A-Za-z0-9 ,'\"\-]{1,200}$")
 INCLUDE = re.compile(r"<\s*mj-include\b", re.IGNORECASE)
+LANG_SAFE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+MJML_OPENING = re.compile(r"\s*<mjml\b[^>]*>", re.IGNORECASE)
+LANG_ATTRIBUTE = re.compile(r"\slang\s*=", re.IGNORECASE)
+DIR_ATTRIBUTE = re.compile(r"\sdir\s*=", re.IGNORECASE)
 
 
 class MjmlError(Exception):
@@ -57,17 +62,21 @@ def _url(value: str) -> str:
     return _text(value) if value.startswith("https://") or value.startswith("http://") else ""
 
 
-def apply_layout(body: str, brand: BrandData) -> str:
-    """The MJML document for ``body``: the body itself or the body inside the brand layout."""
+def apply_layout(body: str, brand: BrandData, language: str = "") -> str:
+    """The MJML document for ``body``: the body itself or the body inside the brand layout,
+    with the email's ``lang`` and direction (right to left for Arabic, Hebrew, Persian, Urdu)."""
+    lang = language if LANG_SAFE.match(language or "") else "en"
+    rtl = direction(lang) == "rtl"
     if is_document(body):
-        return body
+        return _document_language(body, lang, "rtl" if rtl else "ltr")
+    align = "right" if rtl else "left"
     logo = _url(brand.logo_url)
     header = (
-        f'<mj-image src="{logo}" alt="{_text(brand.org_name)}" width="160px" align="left" '
+        f'<mj-image src="{logo}" alt="{_text(brand.org_name)}" width="160px" align="{align}" '
         'padding="0 0 8px 0" />'
         if logo
         else f'<mj-text css-class="brand-name" font-size="20px" font-weight="700" '
-        f'padding="0 0 8px 0">{_text(brand.org_name)}</mj-text>'
+        f'padding="0 0 8px 0">{_isolated(brand.org_name, rtl)}</mj-text>'
     )
     values = {
         "%%HEADER%%": header,
@@ -75,14 +84,36 @@ def apply_layout(body: str, brand: BrandData) -> str:
         "%%TEXT%%": _colour(brand.text_color, "#111827"),
         "%%BACKGROUND%%": _colour(brand.background_color, "#f3f4f6"),
         "%%FONT%%": brand.font_family if FONT_SAFE.match(brand.font_family or "") else "Arial",
-        "%%FOOTER%%": _text(brand.footer_text),
-        "%%ADDRESS%%": _text(brand.postal_address),
+        "%%FOOTER%%": _isolated(brand.footer_text, rtl),
+        "%%ADDRESS%%": _isolated(brand.postal_address, rtl),
+        "%%ORG_TEXT%%": _isolated(brand.org_name, rtl),
         "%%ORG%%": _text(brand.org_name),
+        "%%LANG%%": lang,
+        "%%DIR%%": "rtl" if rtl else "ltr",
+        "%%ALIGN%%": align,
     }
     document = layout_source()
     for mark, value in values.items():
         document = document.replace(mark, value)
     return document.replace(CONTENT_MARK, body)
+
+
+def _isolated(value: str, rtl: bool) -> str:
+    """Brand text in a right-to-left email keeps its own direction ("1 Main Street" would
+    otherwise read "Main Street 1")."""
+    text = _text(value)
+    return f'<span dir="auto">{text}</span>' if rtl and text else text
+
+
+def _document_language(body: str, lang: str, writing: str) -> str:
+    """A complete document keeps the ``lang`` and ``dir`` it sets; the others get them."""
+    opening = MJML_OPENING.match(body)
+    if opening is None:
+        return body
+    tag = opening.group(0)
+    extra = "" if LANG_ATTRIBUTE.search(tag) else f' lang="{lang}"'
+    extra += "" if DIR_ATTRIBUTE.search(tag) else f' dir="{writing}"'
+    return body[: opening.end() - 1] + extra + body[opening.end() - 1 :]
 
 
 # mjml-python's parser recurses once per open tag and runs out of stack (the process dies)

@@ -49,13 +49,14 @@ class TemplateSource:
     body_text: str = ""
     id: uuid.UUID | None = None
     revision: str = ""  # cache key; derived from the content when empty
+    language: str = ""  # the email's lang (and direction); empty: English
 
     @property
     def key(self) -> str:
         if self.revision:
-            return self.revision
+            return f"{self.revision}@{self.language}" if self.language else self.revision
         digest = hashlib.blake2b(digest_size=16)
-        for part in (self.subject, self.preheader, self.body_mjml, self.body_text):
+        for part in (self.subject, self.preheader, self.body_mjml, self.body_text, self.language):
             digest.update(part.encode("utf-8"))
             digest.update(b"\x00")
         return "sha:" + digest.hexdigest()

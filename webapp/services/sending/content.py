@@ -32,6 +32,7 @@ class Content:
     attachments: list[Attachment] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     template_version_id: uuid.UUID | None = None
+    language: str = ""
 
 
 class ComposeError(Exception):
@@ -54,6 +55,7 @@ def compose(message: Message, org: Organization) -> Content:
         attachments=[_attachment(item) for item in [*files, *(composed.attachments or [])]],
         links=list(composed.links or []),
         template_version_id=composed.template_version_id,
+        language=composed.language,
     )
 
 

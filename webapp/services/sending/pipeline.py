@@ -170,6 +170,7 @@ def _render(item: Outgoing, message: Message, org: Organization, settings, dkim_
     item.subject = content.subject[:2000]
     item.links = content.links or None
     item.template_version_id = content.template_version_id
+    item.language = content.language
     item.content = content  # the sent record (recorder, sent_record) keeps what went out
 
 

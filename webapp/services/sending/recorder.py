@@ -47,6 +47,7 @@ class Outgoing:
     subject: str = ""
     links: list | None = None
     template_version_id: uuid.UUID | None = None
+    language: str = ""  # the language the content was rendered in
     data: bytes = b""
     build: Any = None  # makes ``data`` at send time instead (large attachments: see pipeline)
     mail_from: str = ""
@@ -181,6 +182,8 @@ class Recorder:
             row["links"] = item.links
         if item.template_version_id is not None:
             row["template_version_id"] = item.template_version_id
+        if item.language:
+            row["language"] = item.language
         status = self._status(item, reply, outcome, row, now)
         row["status"] = status
         self._count(status)

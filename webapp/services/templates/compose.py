@@ -19,13 +19,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.extensions import db
-from webapp.models import EmailTemplate, Message, Organization, ShortlistEntry, TemplateVersion
+from webapp.models import (
+    Candidate,
+    EmailTemplate,
+    Message,
+    Organization,
+    ShortlistEntry,
+    TemplateVersion,
+)
 from webapp.services import links as public_links
 from webapp.services.interviews.calendar import interview_attachment, interview_context
 from webapp.services.rendering import BrandData, RenderError, TemplateSource, render
 from webapp.services.rendering.links import rewrite_links
 from webapp.services.rendering.text import html_to_text
 from webapp.services.templates.library import org_template_for_type, system_default
+from webapp.services.templates.translations import variant_for
 
 HONEYPOT = "__honeypot__"
 
@@ -47,6 +55,7 @@ class ComposedEmail:
     template_version_id: uuid.UUID | None = None
     preheader: str = ""
     warnings: list[str] = field(default_factory=list)
+    language: str = ""  # the language the template was rendered in (none for raw content)
 
 
 class ComposeError(Exception):
@@ -147,7 +156,9 @@ def _entry(message: Message, org: Organization) -> ShortlistEntry | None:
 
 
 def _compose_template(message: Message, org: Organization, entry) -> ComposedEmail:
-    source = template_source_for(message, org)
+    source, language = variant_for(
+        template_source_for(message, org), org, lambda: wanted_locale(message, org, entry)
+    )
     context = build_context(
         org,
         to_email=message.to_email,
@@ -156,6 +167,7 @@ def _compose_template(message: Message, org: Organization, entry) -> ComposedEma
         entry=entry,
         extra=message.context,
     )
+    context["language"] = language
     rewriter = _click_rewriter(message, org) if org.click_tracking else None
     result = render(source, BrandData.from_org(org), context, link_rewriter=rewriter)
     if result.errors:
@@ -168,7 +180,24 @@ def _compose_template(message: Message, org: Organization, entry) -> ComposedEma
         template_version_id=source.id,
         preheader=result.preheader,
         warnings=result.warnings,
+        language=language,
     )
+
+
+def wanted_locale(message: Message, org: Organization, entry) -> str:
+    """The recipient's locale: the one the send gave, else the candidate's."""
+    context = message.context or {}
+    for section in ("recipient", "candidate"):
+        value = context.get(section) if isinstance(context.get(section), dict) else {}
+        if value.get("locale") and isinstance(value["locale"], str):
+            return value["locale"]
+    if entry is not None:
+        return entry.candidate.locale or ""
+    if message.candidate_id:
+        candidate = db.session.get(Candidate, message.candidate_id)
+        if candidate is not None and candidate.org_id == org.id:
+            return candidate.locale or ""
+    return ""
 
 
 def _compose_raw(message: Message) -> ComposedEmail:

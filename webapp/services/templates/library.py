@@ -107,10 +107,16 @@ def add_version(
     user_id: uuid.UUID | None,
     note: str = "",
     attachments_from: uuid.UUID | None = None,
+    languages_from: TemplateVersion | None = None,
+    source_language: str | None = None,
 ) -> TemplateVersion:
     """Append an immutable version and make it current (callers validate first). It carries
-    the files of ``attachments_from``, by default those of the version it follows."""
+    the files of ``attachments_from``, by default those of the version it follows, and keeps
+    the translations and source language of ``languages_from`` (default: the current one)."""
+    from webapp.services.templates import translations
+
     files_from = attachments_from or template.current_version_id
+    previous = languages_from or template.current_version
     last = db.session.scalar(
         select(func.max(TemplateVersion.number)).where(TemplateVersion.template_id == template.id)
     )
@@ -127,6 +133,7 @@ def add_version(
     )
     db.session.add(version)
     db.session.flush()
+    translations.carry_over(previous, version, source_language=source_language)
     template.current_version = version
     template.updated_at = utcnow()
     db.session.flush()
@@ -144,6 +151,7 @@ def restore_version(
         user_id=user_id,
         note=f"Restored from version {version.number}",
         attachments_from=version.id,
+        languages_from=version,
     )
 
 
@@ -240,18 +248,21 @@ def save_template(
     result = validate(draft.source, BrandData.from_org(org), category=draft.category)
     if result.errors:
         return None, result
-    action = "template.update"
+    action, source_language = "template.update", None
     if template is None:
         template = create_template(
             org.id, name=draft.name, template_type=draft.template_type, category=draft.category
         )
         action = "template.create"
+        source_language = _organization_language(org)  # written in the org's language
     template.name, template.type, template.category = (
         draft.name,
         draft.template_type,
         draft.category,
     )
-    version = add_version(template, draft.source, user_id=user_id, note=draft.note)
+    version = add_version(
+        template, draft.source, user_id=user_id, note=draft.note, source_language=source_language
+    )
     audit.record(
         org.id,
         action,
@@ -264,8 +275,23 @@ def save_template(
     return template, result
 
 
+def _organization_language(org: Organization) -> str:
+    from webapp.services.languages import base
+    from webapp.services.templates.translations import default_language
+
+    return base(default_language(org))
+
+
 def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, list[str]]]:
-    """Unified diffs, field by field, of two versions (fields that did not change are left out)."""
+    """Unified diffs, field by field, of two versions (fields that did not change are left
+    out), the source first, then every language."""
+    from webapp.services.templates.translations import translations_diff
+
+    names = (f"version {old.number}", f"version {new.number}")
+    return field_diffs(old, new, *names) + translations_diff(old, new)
+
+
+def field_diffs(old: Any, new: Any, old_name: str, new_name: str) -> list[tuple[str, list[str]]]:
     fields = (("Subject", "subject"), ("Preheader", "preheader"), ("MJML body", "body_mjml"),
               ("Text version", "body_text"))  # fmt: skip
     changes = []
@@ -273,9 +299,7 @@ def version_diff(old: TemplateVersion, new: TemplateVersion) -> list[tuple[str, 
         before = (getattr(old, attribute) or "").splitlines()
         after = (getattr(new, attribute) or "").splitlines()
         if before != after:
-            lines = difflib.unified_diff(
-                before, after, f"version {old.number}", f"version {new.number}", lineterm=""
-            )
+            lines = difflib.unified_diff(before, after, old_name, new_name, lineterm="")
             changes.append((label, list(lines)))
     return changes
 
