@@ -28,7 +28,8 @@ CURL = re.compile(
     r"\"?(?P<rest>[^']*?)-d '(?P<body>[^']*)'",
     re.DOTALL,
 )
-BLANK = re.compile(r"\S {2,}\S| [,.!?;:](?:\s|$)|\(\s*\)|\bfor\s+at\b")
+# a value left out: "Hi , thanks", "for  at", "( )"; a space before : ; ! ? is French typography
+BLANK = re.compile(r"\S {2,}\S| [,.](?:\s|$)|\(\s*\)|\bfor\s+at\b")
 EMPTY_LINK = re.compile(r"""href\s*=\s*(["'])\s*\1""", re.IGNORECASE)
 
 

@@ -36,7 +36,9 @@ def test_wizard_from_job_to_confirm_and_progress_to_100(
 
     browser_login(page, live_server, user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/campaigns/new")
-    page.get_by_label("Platform Engineer").check()  # htmx loads the shortlists
+    page.get_by_role(
+        "radio", name="Platform Engineer", exact=True
+    ).check()  # htmx loads the shortlists
     page.get_by_role("button", name="Next: candidates →").click()
     page.wait_for_url(re.compile(r".*/audience$"))
     assert page.locator("input[name=candidate_id]:checked").count() == 5
