@@ -162,7 +162,7 @@ def live_server_client_get(live_server, url: str) -> str:
 
 def send_with_the_wizard(page, live_server, worker_env) -> None:  # noqa: F811
     page.goto(f"{live_server.url}/campaigns/new")
-    page.get_by_role("radio", name="Platform Engineer", exact=True).check()
+    page.locator("label.choice", has_text="Platform Engineer").locator("input[name=job]").check()
     page.get_by_role("button", name="Next: candidates →").click()
     page.wait_for_url(re.compile(r".*/audience$"))
     page.get_by_role("button", name="Next: template →").click()

@@ -36,8 +36,8 @@ def test_wizard_from_job_to_confirm_and_progress_to_100(
 
     browser_login(page, live_server, user.email, factories.PASSWORD)
     page.goto(f"{live_server.url}/campaigns/new")
-    page.get_by_role(
-        "radio", name="Platform Engineer", exact=True
+    page.locator("label.choice", has_text="Platform Engineer").locator(
+        "input[name=job]"
     ).check()  # htmx loads the shortlists
     page.get_by_role("button", name="Next: candidates →").click()
     page.wait_for_url(re.compile(r".*/audience$"))
