@@ -18,6 +18,7 @@ from tests.test_worker import run_burst, worker_env  # noqa: F401
 from webapp.extensions import db
 from webapp.models import Candidate, Message
 from webapp.services.queues import DEFAULT, get_queue
+from webapp.services.templates.library import system_default
 
 api = helpers.api  # fixture
 
@@ -108,3 +109,52 @@ def test_each_candidate_gets_the_campaign_in_their_language(
     amal = next(m for m in db.session.scalars(db.select(Message)) if m.to_email.startswith("amal"))
     page = logged_in.get(f"/messages/{amal.id}").get_data(as_text=True)
     assert "<dt>Language</dt><dd>Arabic" in page
+
+
+def test_a_template_started_from_a_default_reads_in_every_catalog_language(
+    worker_env,  # noqa: F811
+    smtp_server,
+    logged_in,
+    api,
+    org,
+):
+    """A template made from Herald's default keeps its ``_()`` words: with no translation of
+    its own it still reaches each candidate in their language, as the default itself does."""
+    default = system_default("invitation").source
+    template = create(
+        logged_in,
+        subject=default.subject,
+        preheader=default.preheader,
+        body_mjml=default.body_mjml,
+        body_text=default.body_text,
+    )
+    people = {"claire@example.com": "fr-CA", "dieter@example.com": "de", "amal@example.com": "ar",
+              "joao@example.com": "pt"}  # fmt: skip
+    candidates = []
+    for address, locale in people.items():
+        response = api.post(
+            "/candidates", json={"email": address, "first_name": "Sam", "locale": locale}
+        )
+        assert response.status_code == 201, response.json
+        candidates.append(db.session.get(Candidate, uuid.UUID(response.json["id"])))
+    shortlist = factories.make_shortlist(org, candidates=candidates)
+    db.session.commit()
+
+    campaign, base = walk_to_review(logged_in, shortlist, template)
+    review = logged_in.get(f"{base}/review").get_data(as_text=True)
+    counts = dict(re.findall(r'data-language="([\w-]+)"><strong>(\d+)</strong>', review))
+    assert counts == {"fr": "1", "de": "1", "ar": "1", "en": "1"}
+    assert logged_in.post(f"{base}/confirm", data={}).status_code == 303
+    get_queue(DEFAULT).enqueue(
+        "jobs.campaigns.expand_campaign", str(campaign.id), description="expand_campaign"
+    )
+    run_burst(worker_env, DEFAULT)
+    get_queue(DEFAULT).enqueue("jobs.sending.dispatch_due", description="dispatch_due")
+    run_burst(worker_env)
+
+    by_address = {item.rcpt_tos[0]: html_of(item) for item in smtp_server.received}
+    assert re.search(r'<html lang="fr"', by_address["claire@example.com"][1])
+    assert "Bonjour Sam" in by_address["claire@example.com"][1]
+    assert "Hallo Sam" in by_address["dieter@example.com"][1]
+    assert re.search(r'<html lang="ar" dir="rtl"', by_address["amal@example.com"][1])
+    assert "Hi Sam" in by_address["joao@example.com"][1]  # no Portuguese: the source, English

@@ -241,7 +241,10 @@ def variant_for(source: TemplateSource, org: Any, wanted) -> tuple[TemplateSourc
     found = variants(source, org.id)
     own = found.recorded_source or languages.base(default_language(org))
     if not found.translations:
-        return _with_language(source, own), own
+        if not speaks_catalog_words(source):
+            return _with_language(source, own), own
+        choice = languages.choose(wanted(), catalog_languages(own), default_language(org), own)
+        return _with_language(source, choice.language), choice.language
     choice = languages.choose(wanted(), [own, *found.translations], default_language(org), own)
     if choice.language == own:
         return _with_language(source, own), own
@@ -251,6 +254,16 @@ def variant_for(source: TemplateSource, org: Any, wanted) -> tuple[TemplateSourc
 @lru_cache(maxsize=1024)
 def _in_language(source: TemplateSource, language: str) -> TemplateSource:
     return replace(source, language=language)
+
+
+def speaks_catalog_words(source: TemplateSource) -> bool:
+    """The template's words are Herald's own (``{{ _("…") }}``, as in a template started from
+    a default): the catalogs translate them, so it reads in every catalog language."""
+    return any("_(" in part for part in (source.subject, source.body_mjml, source.body_text))
+
+
+def catalog_languages(own: str) -> tuple[str, ...]:
+    return (own, *(tag for tag in languages.DEFAULT_TEMPLATE_LANGUAGES if tag != own))
 
 
 def _with_language(source: TemplateSource, language: str) -> TemplateSource:
@@ -284,9 +297,12 @@ def audience_languages(
     org: Any, version: TemplateVersion, people: list[Any]
 ) -> tuple[list[LanguageCount], list[Fallback]]:
     """How many people get each language, and who falls back to another one, and why."""
-    found = variants(TemplateSource.from_version(version), org.id)
+    source = TemplateSource.from_version(version)
+    found = variants(source, org.id)
     own = found.recorded_source or languages.base(default_language(org))
     available = [own, *found.translations]
+    if not found.translations and speaks_catalog_words(source):
+        available = list(catalog_languages(own))
     counts: dict[str, int] = {}
     fallbacks: dict[tuple[str, str], Fallback] = {}
     for person in people:
