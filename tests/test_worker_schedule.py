@@ -9,7 +9,7 @@ from rq_scheduler import Scheduler
 
 from jobs import schedule
 from jobs.schedule import PERIODIC_JOBS, FastLoop, PeriodicJob
-from webapp.services.queues import DEFAULT, get_queue
+from webapp.services.queues import PERIODIC, get_queue
 
 
 def test_every_declared_job_has_a_stable_unique_id():
@@ -45,7 +45,7 @@ def test_fast_loop_enqueues_on_time_without_duplicates(app):
     loop = FastLoop(conn, [job])
     assert loop.tick(1000.0) == ["sending.dispatch_due"]
     assert loop.tick(1003.0) == []  # the previous run is still waiting in the queue
-    assert len(get_queue(DEFAULT)) == 1
-    get_queue(DEFAULT).empty()
+    assert len(get_queue(PERIODIC)) == 1
+    get_queue(PERIODIC).empty()
     assert loop.tick(1003.5) == ["sending.dispatch_due"]  # gone from the queue: due again
     assert loop.tick(1004.0) == []  # …but not before its interval
