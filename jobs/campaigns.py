@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Campaign, CampaignStatus
+from webapp.services.campaigns import fanout
 from webapp.services.campaigns import run as campaign_run
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 EXPANDABLE = (CampaignStatus.SCHEDULED.value, CampaignStatus.EXPANDING.value)
 
 
-def expand_campaign(campaign_id: str | uuid.UUID, chunk_size: int = campaign_run.CHUNK) -> None:
+def expand_campaign(campaign_id: str | uuid.UUID, chunk_size: int = fanout.CHUNK) -> None:
     """Write the campaign's messages chunk by chunk, committing the cursor with each chunk.
 
     Safe to run twice or after a crash: each chunk locks the campaign row (PostgreSQL), reads
@@ -31,7 +32,7 @@ def expand_campaign(campaign_id: str | uuid.UUID, chunk_size: int = campaign_run
             db.session.rollback()
             return
         campaign.status = CampaignStatus.EXPANDING.value
-        covered = campaign_run.expand_chunk(campaign, size=chunk_size)
+        covered = fanout.expand_chunk(campaign, size=chunk_size)
         if covered == 0:
             campaign.status = CampaignStatus.RUNNING.value
             db.session.commit()

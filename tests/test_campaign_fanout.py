@@ -12,6 +12,7 @@ from tests.support import factories
 from webapp.extensions import db
 from webapp.models import Campaign, EmailTemplate, Message, TemplateVersion
 from webapp.services.campaigns import drafts as campaigns
+from webapp.services.campaigns import fanout
 from webapp.services.campaigns import run as campaign_run
 
 EMAILS = Path(__file__).resolve().parent.parent / "templates" / "emails"
@@ -106,7 +107,7 @@ def test_recipient_local_nine_oclock_across_zones_and_dst(app, org):
         now=now,
     )
     campaign.status = "scheduled"
-    campaign_run.expand_chunk(campaign, now=now)
+    fanout.expand_chunk(campaign, now=now)
     db.session.commit()
     due = {
         m.context["recipient"]["timezone"]: m.send_after
@@ -128,7 +129,7 @@ def test_send_window_defers_to_next_open_weekday(app, org):
         org, 2, mode="now", send_at=None, local_time="", window=window, now=now
     )
     campaign.status = "scheduled"
-    campaign_run.expand_chunk(campaign, now=now)
+    fanout.expand_chunk(campaign, now=now)
     times = set(
         db.session.scalars(select(Message.send_after).where(Message.campaign_id == campaign.id))
     )
@@ -138,7 +139,7 @@ def test_send_window_defers_to_next_open_weekday(app, org):
 def test_cancel_stops_unsent_messages_and_pause_resume_keeps_times(app, org):
     campaign = make_campaign(org, 4)
     campaign.status = "scheduled"
-    campaign_run.expand_chunk(campaign)
+    fanout.expand_chunk(campaign)
     first = db.session.scalars(select(Message).where(Message.campaign_id == campaign.id)).first()
     first.status = "sent"
     campaign.status = "running"
@@ -200,7 +201,7 @@ def test_stored_context_is_the_same_on_every_database(app, org):
         e.id: recipient_context(org, e.candidate, e, job, words=False) for e in entries
     }
     campaign.status = "scheduled"
-    campaign_run.expand_chunk(campaign)
+    fanout.expand_chunk(campaign)
     db.session.commit()
     for message in db.session.scalars(select(Message).where(Message.campaign_id == campaign.id)):
         assert message.context == expected[message.shortlist_entry_id]

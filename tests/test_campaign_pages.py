@@ -9,13 +9,13 @@ from sqlalchemy import select, update
 from tests.test_campaign_fanout import make_campaign
 from webapp.extensions import db
 from webapp.models import AuditLog, Campaign, Message
-from webapp.services.campaigns import run as campaign_run
+from webapp.services.campaigns import fanout
 
 
 def running_campaign(org, count=4):
     campaign = make_campaign(org, count)
     campaign.status = "scheduled"
-    campaign_run.expand_chunk(campaign)
+    fanout.expand_chunk(campaign)
     campaign.status = "running"
     db.session.commit()
     return campaign
