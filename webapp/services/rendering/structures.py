@@ -201,8 +201,8 @@ def _as_text(value: Any) -> str:
 def _plain(value: Any, starts_line: bool) -> bool:
     """True when the text converter would print ``value`` as it is (``_as_text``): no markup,
     backslash or odd whitespace, and where it starts a line, neither empty nor a list marker."""
-    if isinstance(value, Markup):
-        return False
+    if isinstance(value, Markup) and ("<" in value or "&" in value):
+        return False  # markup the converter reads (a translated phrase is Markup, mostly plain)
     text = _as_text(value)
     if not PLAIN.match(text) or DOUBLE_SPACE in text or text != text.strip():
         return False
