@@ -50,11 +50,16 @@ def kind_for(hours: float) -> str:
 
 
 def cancel_for_entry(entry: ShortlistEntry) -> int:
+    return cancel_unsent(entry, REMINDER_KINDS)
+
+
+def cancel_unsent(entry: ShortlistEntry, kinds: tuple[str, ...]) -> int:
+    """Cancel the entry's messages of these kinds that have not gone out yet."""
     result = db.session.execute(
         update(Message)
         .where(
             Message.shortlist_entry_id == entry.id,
-            Message.kind.in_(REMINDER_KINDS),
+            Message.kind.in_(kinds),
             Message.status.in_(UNSENT),
         )
         .values(status=MessageStatus.CANCELED.value)

@@ -22,11 +22,11 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, Message, MessageStatus, Organization, ShortlistEntry, utcnow
-from webapp.services.interviews.reminders import UNSENT, knows_of_interview
+from webapp.services.interviews.reminders import cancel_unsent, knows_of_interview
 from webapp.services.sending.outbox import create_message
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def notifies_by_default(org: Organization) -> bool:
 def confirm_answer(org: Organization, entry: ShortlistEntry) -> Message:
     """Queue the email that confirms the candidate's (new) answer."""
     kind = "confirmation" if entry.response_status == "accepted" else "acknowledgement"
-    _cancel_unsent(entry, ANSWER_KINDS)
+    cancel_unsent(entry, ANSWER_KINDS)
     return _create(org, entry, kind, send_after=None)
 
 
@@ -84,20 +84,6 @@ def _pending_announcement(entry: ShortlistEntry, now: datetime) -> Message | Non
         )
         .order_by(Message.created_at.desc())
     ).first()
-
-
-def _cancel_unsent(entry: ShortlistEntry, kinds: tuple[str, ...]) -> int:
-    result = db.session.execute(
-        update(Message)
-        .where(
-            Message.shortlist_entry_id == entry.id,
-            Message.kind.in_(kinds),
-            Message.status.in_(UNSENT),
-        )
-        .values(status=MessageStatus.CANCELED.value)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
 
 
 def _create(
