@@ -6,7 +6,9 @@ little with the machine's load (compare two commits by running it on each, in tu
 Sets up the benchmark's campaign (``bench_sending``: branded invitation, interview times,
 ``.ics``) for N recipients (default 1,000), fans it out in this process, then runs the send
 batches under cProfile against ``smtp-sink`` and prints where the time goes, and how many SQL
-statements a batch costs. Uses the benchmark's database and Redis.
+statements a batch costs. Uses the benchmark's database and Redis. ``PROFILE_SORT`` (default
+``cumulative``, e.g. ``tottime``) and ``PROFILE_LINES`` shape the listing; ``PROFILE_DUMP=file``
+also writes the profile for ``pstats``.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ def main(count: int) -> None:
                 send_messages(ids[start : start + settings.batch_size], settings, get_redis())
                 db.session.commit()
             profiler.disable()
+            if os.environ.get("PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["PROFILE_DUMP"])
             cpu = time.process_time() - started
         batches = -(-len(ids) // settings.batch_size)
         label = "profiled" if profiling else "not profiled"
@@ -81,7 +85,7 @@ def main(count: int) -> None:
               f"{len(statements) / batches:.0f} SQL statements per batch of "
               f"{settings.batch_size}")  # fmt: skip
         if profiling:
-            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     finally:
         bench_sending._reset(app)

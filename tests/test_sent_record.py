@@ -144,3 +144,30 @@ def test_after_the_retention_period_only_the_metadata_stays(
     frame = logged_in.get(f"/messages/{message.id}/preview").get_data(as_text=True)
     assert "Ada" not in frame and "no longer kept" in frame
     assert db.session.get(Message, message.id).status == "sent"
+
+
+def test_a_body_recorded_by_an_earlier_version_still_shows(
+    worker_env,  # noqa: F811
+    smtp_server,
+    logged_in,
+    org,
+    user,
+):
+    """Bodies were zlib streams before they were LZ4: an upgraded install shows both."""
+    import zlib
+
+    message, *_ = _invitation(org, user)
+    run_burst(worker_env, TRANSACTIONAL)
+    html = "<p>Recorded before the upgrade</p>"
+    text = "Recorded before the upgrade, as text"
+    data = html.encode()
+    older = zlib.compress(len(data).to_bytes(4, "big") + data + text.encode(), 1)
+    db.session.execute(
+        update(SentContent).where(SentContent.message_id == message.id).values(body=older)
+    )
+    db.session.commit()
+
+    page = logged_in.get(f"/messages/{message.id}").get_data(as_text=True)
+    assert "Recorded before the upgrade, as text" in page
+    frame = logged_in.get(f"/messages/{message.id}/preview").get_data(as_text=True)
+    assert "<p>Recorded before the upgrade</p>" in frame
