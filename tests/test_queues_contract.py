@@ -42,6 +42,7 @@ def test_services_are_grouped_by_domain():
     services = ROOT / "webapp" / "services"
     loose = sorted(p.stem for p in services.glob("*.py") if p.stem != "__init__")
     assert loose == [
+        "addresses",
         "audit",
         "crypto",
         "csv_export",

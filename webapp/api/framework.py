@@ -327,7 +327,28 @@ def list_page(statement, id_column, query: dict[str, Any], serialize: Callable) 
 
 def nul_errors(value: Any, path: str = "") -> list[dict[str, str]]:
     """Values no database column can hold: NUL characters (PostgreSQL text and JSONB refuse
-    them) and NaN/Infinity (accepted by Python's JSON parser, not by JSON)."""
+    them) and NaN/Infinity (accepted by Python's JSON parser, not by JSON). A body without
+    any is recognised in one quick pass; the field paths are worked out only for one with."""
+    return [] if _storable(value) else _errors_at(value, path)
+
+
+def _storable(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value
+    if kind is dict:
+        return all(
+            type(key) is str and "\x00" not in key and _storable(item)
+            for key, item in value.items()
+        )
+    if kind is list:
+        return all(_storable(item) for item in value)
+    if kind is float:
+        return math.isfinite(value)
+    return kind in (int, bool) or value is None
+
+
+def _errors_at(value: Any, path: str) -> list[dict[str, str]]:
     where = path or "(body)"
     if isinstance(value, str):
         return [{"field": where, "message": "must not contain NUL"}] if "\x00" in value else []
@@ -342,7 +363,7 @@ def nul_errors(value: Any, path: str = "") -> list[dict[str, str]]:
     else:
         return []
     for key, item in items:
-        found.extend(nul_errors(item, f"{path}.{key}" if path else key))
+        found.extend(_errors_at(item, f"{path}.{key}" if path else key))
     return found
 
 

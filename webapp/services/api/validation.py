@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from email_validator import EmailNotValidError, validate_email
+from webapp.services.addresses import EmailNotValidError, normalized_address
 
 
 class FieldErrors(ValueError):
@@ -21,7 +21,7 @@ def field_error(field: str, message: str) -> FieldErrors:
 
 def clean_email(value: str, field: str = "email") -> str:
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+        return normalized_address(value)
     except EmailNotValidError as exc:
         raise field_error(field, str(exc)) from None
 

@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Candidate, DeliveryAttempt, Job, Message, ShortlistEntry, utcnow
 from webapp.models.audience import DigestItem
 from webapp.services import languages
+from webapp.services.addresses import EmailNotValidError, normalized_address
 from webapp.services.scheduling import is_known_timezone
 from webapp.tenancy import scoped
 
@@ -39,10 +39,9 @@ class Page:
 def normalize_email(raw: str) -> str:
     """Validated, lower-cased address (no DNS lookups); raises CandidateError."""
     try:
-        result = validate_email((raw or "").strip(), check_deliverability=False)
+        return normalized_address(raw)
     except EmailNotValidError as exc:
         raise CandidateError("email", str(exc)) from exc
-    return result.normalized.lower()
 
 
 def search_candidates(

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Candidate, ImportRun, ShortlistEntry, new_id, utcnow
+from webapp.services.addresses import EmailNotValidError, normalized_address
 from webapp.services.audience import import_matches
 from webapp.services.audience.csv_records import (
     KEPT_CHARS,
@@ -152,7 +152,7 @@ class Validator:
             if len(values[name]) > limit:
                 return None, f"{FIELD_LABELS[name]} is longer than {limit} characters"
         try:
-            email = validate_email(values["email"], check_deliverability=False).normalized.lower()
+            email = normalized_address(values["email"])
         except EmailNotValidError as exc:
             return None, f"Invalid email address {values['email']!r}: {exc}"
         if email in self.seen_email:

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.after_commit import after_commit
@@ -97,8 +97,9 @@ def create_messages(org_id: uuid.UUID, rows: list[dict[str, Any]]) -> list[tuple
         created.append((message_id, status))
         if due_now:
             _enqueue_after_commit(message_id, row.get("is_transactional", True))
-    for start in range(0, len(values), 1000):
-        db.session.execute(insert(Message), values[start : start + 1000])
+    from webapp.services.campaigns.bulk import copy_insert
+
+    copy_insert(Message.__table__, values)
     return created
 
 
