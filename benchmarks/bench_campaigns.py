@@ -136,7 +136,7 @@ def run() -> list[dict]:
     label = f"{COUNT:,}"
     return [
         at_most(
-            f"campaign fan-out of {label} recipients: rows created and queued", fan_out, "s", 10
+            f"campaign fan-out of {label} recipients: rows created and queued", fan_out, "s", 6
         ),
         row("send batches enqueued by the fan-out", batches, "jobs"),
         at_least(f"CSV import of {label} rows", rate, "rows/s", 2000),

@@ -91,6 +91,12 @@ def test_fan_out_creates_one_message_per_candidate_even_when_run_twice(app, org)
     assert message.category == "invitations" and message.shortlist_entry_id is not None
     assert message.context["job"]["title"] == "Backend Engineer"
     assert db.session.get(Campaign, campaign.id).status == "running"
+    ids = db.session.scalars(select(Message.id).where(Message.campaign_id == campaign.id)).all()
+    # time-ordered UUIDv7 (models.new_id), on PostgreSQL minted by the fan-out's statement
+    before = datetime.now(UTC).timestamp() * 1000
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert all(before - 600_000 < i.int >> 80 <= before for i in ids)
+    assert len(set(ids)) == 12
 
 
 def test_recipient_local_nine_oclock_across_zones_and_dst(app, org):

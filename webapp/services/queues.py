@@ -46,7 +46,7 @@ def enqueue_send_message(message_id: uuid.UUID) -> None:
     )
 
 
-def enqueue_send_batch(message_ids: Iterable[uuid.UUID], queue: str = BULK) -> None:
+def enqueue_send_batch(message_ids: Iterable[uuid.UUID | str], queue: str = BULK) -> None:
     ids = [str(message_id) for message_id in message_ids]
     if ids:
         get_queue(queue).enqueue(
@@ -58,7 +58,7 @@ def enqueue_send_batch(message_ids: Iterable[uuid.UUID], queue: str = BULK) -> N
         )
 
 
-def enqueue_messages(items: Iterable[tuple[uuid.UUID, bool]], batch_size: int) -> int:
+def enqueue_messages(items: Iterable[tuple[uuid.UUID | str, bool]], batch_size: int) -> int:
     """Enqueue (id, is_transactional) pairs: transactional one by one, bulk in batches.
 
     Uses one Redis pipeline for all the jobs; returns how many jobs were enqueued.
@@ -81,8 +81,9 @@ def enqueue_messages(items: Iterable[tuple[uuid.UUID, bool]], batch_size: int) -
     return jobs
 
 
-def enqueue_due_campaign_messages(message_ids: Iterable[uuid.UUID]) -> None:
-    """Hand freshly written campaign messages that are due now to the bulk queue."""
+def enqueue_due_campaign_messages(message_ids: Iterable[uuid.UUID | str]) -> None:
+    """Hand freshly written campaign messages that are due now to the bulk queue (ids as
+    UUIDs or their text)."""
     enqueue_messages(((mid, False) for mid in message_ids), current_app.config["HERALD"].batch_size)
 
 

@@ -83,7 +83,7 @@ def _expand_python(campaign, org, template, job, uuids, now, paused) -> list[uui
     return [row["id"] for row in rows if row["status"] == queued and row["id"] in inserted]
 
 
-def _expand_sql(campaign, org, template, job, uuids, now, paused) -> list[uuid.UUID]:
+def _expand_sql(campaign, org, template, job, uuids, now, paused) -> list[str]:
     def due_for_zone(zone_name: str) -> datetime:
         return send_time(
             campaign.schedule_mode,
