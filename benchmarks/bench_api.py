@@ -216,7 +216,7 @@ def run() -> list[dict]:
     return [
         at_most(f"api POST /messages p50 {light}", got["p50"], "ms", 10),
         row(f"api POST /messages p99 {light}", got["p99"], "ms"),
-        at_least(f"api POST /messages req/s {busy}", got["rps"], "req/s", 500),
+        at_least(f"api POST /messages req/s {busy}", got["rps"], "req/s", 800),
         row(f"api POST /messages p50 {busy}", got["p50_busy"], "ms"),
         at_most("api POST /messages non-2xx responses", got["errors"], "count", 0),
         row("api messages created during the runs", got["created"], "rows"),
