@@ -17,7 +17,6 @@ both List-Unsubscribe headers. Tests verify every signature with dkimpy's ``dkim
 from __future__ import annotations
 
 import base64
-import binascii
 import uuid
 from dataclasses import dataclass, field
 from email.utils import format_datetime, formataddr, parseaddr
@@ -25,6 +24,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from webapp.models import utcnow
+from webapp.services.sending import quoted_printable
 from webapp.services.sending.content import Attachment, Content
 from webapp.services.sending.dkim_sign import DkimKey, sign
 
@@ -104,7 +104,7 @@ def _headers(envelope: Envelope, subject: str) -> list[tuple[str, str]]:
 
 def _text_part(text: str, subtype: str) -> bytes:
     normalized = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    body = binascii.b2a_qp(normalized, istext=True).replace(b"\n", CRLF)
+    body = quoted_printable.encode(normalized).replace(b"\n", CRLF)
     head = (
         f"Content-Type: text/{subtype}; charset=utf-8\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
