@@ -59,14 +59,66 @@ def hand_over(conn: redis.Redis, next_claim: str | None, replied: tuple[str, int
     Returns whether the next claim was still marked (False: the sweeper took it back, or Redis
     lost its data; the caller asks the database which).
     """
-    pipe = conn.pipeline(transaction=False)
-    if replied is not None:
-        claim, code = replied
-        pipe.hset(REPLIED_KEY, claim, NO_REPLY if code is None else str(code))
-    if next_claim is not None:
-        pipe.srem(CLAIMED_KEY, next_claim)
-    results = pipe.execute()
-    return next_claim is not None and bool(results[-1])
+    with HandOver(conn) as once:
+        return once(next_claim, replied)
+
+
+class HandOver:
+    """``hand_over`` over one Redis connection held for a whole SMTP session.
+
+    It runs once per message, so it skips what a redis-py pipeline builds for each call (the
+    pipeline, a connection taken from the pool and given back, reply callbacks): the two
+    commands are packed and their replies read on a connection of its own, ~half the CPU. A
+    connection that breaks is opened again once and the commands sent again, as the client's
+    own retry would: HSET sets the same value, and an SREM that already ran answers 0, which
+    sends the caller to the database.
+    """
+
+    def __init__(self, conn: redis.Redis) -> None:
+        self.pool = conn.connection_pool
+        self.connection = None
+
+    def __enter__(self) -> HandOver:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __call__(self, next_claim: str | None, replied: tuple[str, int | None] | None) -> bool:
+        commands = []
+        if replied is not None:
+            claim, code = replied
+            commands.append(("HSET", REPLIED_KEY, claim, NO_REPLY if code is None else str(code)))
+        if next_claim is not None:
+            commands.append(("SREM", CLAIMED_KEY, next_claim))
+        try:
+            results = self._send(commands)
+        except (redis.ConnectionError, redis.TimeoutError):
+            self.close(broken=True)
+            results = self._send(commands)
+        return next_claim is not None and bool(results[-1])
+
+    def _send(self, commands: list[tuple[str, ...]]) -> list:
+        if self.connection is None:
+            self.connection = self.pool.get_connection()
+        connection = self.connection
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            results = [connection.read_response() for _ in commands]
+        except BaseException:
+            self.close(broken=True)
+            raise
+        for result in results:
+            if isinstance(result, redis.ResponseError):
+                raise result
+        return results
+
+    def close(self, broken: bool = False) -> None:
+        if self.connection is not None:
+            if broken:
+                self.connection.disconnect()
+            self.pool.release(self.connection)
+            self.connection = None
 
 
 def forget(conn: redis.Redis, claims: Iterable[str]) -> None:

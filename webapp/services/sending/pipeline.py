@@ -249,6 +249,7 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
     limiter = limits.Limiter(conn, str(org_id), relay.key, rates)
     session = SMTPSession(relay)
     session.open()  # RelayUnavailable: the next relay gets the whole queue
+    hand_over = marks.HandOver(conn)
     sent_on_session = 0
     allowance = 0  # messages at the head of the queue that hold their tokens
     replied = None  # (id, code) of the last message the server answered, not yet marked
@@ -264,7 +265,7 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
             recorder.keep_lease()  # a slow server must not let the lease run out under us
             # the previous reply is durable from here; the next message is ours to send only
             # if its claim is still marked, or the database says the claim is still ours
-            ours = marks.hand_over(conn, item.mark, replied) or recorder.still_held(item)
+            ours = hand_over(item.mark, replied) or recorder.still_held(item)
             replied = None
             if not ours:  # the sweeper took it back after our lease ran out, and requeued it
                 queue.popleft()
@@ -285,9 +286,12 @@ def _send_through(queue: deque, org_id, relay: RelayConfig, settings, conn, reco
             if recorder.should_flush:
                 recorder.flush()
     finally:
-        if replied is not None:
-            marks.hand_over(conn, None, replied)
-        session.close()
+        try:
+            if replied is not None:
+                hand_over(None, replied)
+        finally:
+            hand_over.close()
+            session.close()
 
 
 def _take_tokens(limiter: limits.Limiter, queue: deque, recorder: Recorder) -> int:
