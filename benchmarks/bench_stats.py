@@ -7,8 +7,8 @@ templates; no network):
 
 * the 90-day overview (target <= 300 ms, median of 7),
 * a campaign's recipients table, first page and a filtered page (target <= 200 ms),
-* the lazily loaded breakdowns (campaign, recipient domain, top links) and a ``/metrics``
-  scrape, without targets.
+* the lazily loaded breakdowns by recipient domain and top links (target <= 150 ms each, from
+  their hourly rollups), and the one by campaign and a ``/metrics`` scrape, without targets.
 
 Uses its own database (``BENCH_STATS_DATABASE_URL``, default ``herald_bench_stats`` on the local
 server, created when missing) and Redis database 13 (``BENCH_STATS_REDIS_URL``).
@@ -222,6 +222,10 @@ def _seed_rows(db, org, campaigns) -> None:
     sql = EVENTS_SQL.format(extra=extra, extra_values=extra_values)
     conn.execute(text(sql), {"n": EVENTS, "per": per})
     conn.execute(text(ROLLUPS_SQL))
+    from webapp.services.tracking import domain_rollups, link_rollups
+
+    domain_rollups.rebuild()
+    link_rollups.rebuild()
     db.session.commit()
 
 
@@ -315,7 +319,11 @@ def run() -> list[dict]:
     app.config["HERALD"].metrics_token = "bench-metrics-token"  # noqa: S105 - benchmark only
     scrape = _median_ms(client, "/metrics?token=bench-metrics-token")
     rows.append(row("metrics scrape (1M messages)", scrape, "ms"))
-    for kind in ("campaign", "domain", "links"):
-        url = f"/stats/breakdowns?days=90&by={kind}"
-        rows.append(row(f"stats breakdown by {kind}, 90 days", _median_ms(client, url), "ms"))
+    url = "/stats/breakdowns?days=90&by="
+    rows.append(
+        row("stats breakdown by campaign, 90 days", _median_ms(client, url + "campaign"), "ms")
+    )
+    for kind in ("domain", "links"):
+        name = f"stats breakdown by {kind}, 90 days"
+        rows.append(at_most(name, _median_ms(client, url + kind), "ms", 150))
     return rows

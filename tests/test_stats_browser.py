@@ -11,6 +11,7 @@ from tests.support.browser import browser_login, screenshot
 from webapp.extensions import db
 from webapp.models import Campaign, Message, StatRollup, utcnow
 from webapp.services.stats import metrics as m
+from webapp.services.tracking import domain_rollups
 
 DRAWN_PIXELS = """(id) => {
   const canvas = document.getElementById(id);
@@ -66,6 +67,8 @@ def _seed(org) -> Campaign:
                 machine_open_count=1 if index == 2 else 0,
             )
         )
+    db.session.flush()
+    domain_rollups.rebuild(org.id)  # the messages were written directly, not sent
     db.session.commit()
     return campaign
 

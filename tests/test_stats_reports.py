@@ -23,6 +23,7 @@ from webapp.models import (
 from webapp.services import csv_export
 from webapp.services.stats import breakdowns, campaign_report
 from webapp.services.stats import metrics as m
+from webapp.services.tracking import domain_rollups, link_rollups
 
 T0 = datetime(2026, 3, 10, 12, tzinfo=UTC)
 START, END = datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 3, 11, tzinfo=UTC)
@@ -139,6 +140,9 @@ def setup(org):
     click(org, ada, "https://jobs.example.com/apply")
     click(org, bob, "https://jobs.example.com/apply", machine=True)
     click(org, bob, "https://example.com/about", machine=True)
+    db.session.commit()
+    domain_rollups.rebuild(org.id)  # the rows above were written directly, not sent or drained
+    link_rollups.rebuild(org.id)
     db.session.commit()
     return {"campaign": campaign, "other": other, "job": job, "version": version}
 

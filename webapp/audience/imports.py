@@ -9,6 +9,7 @@ from webapp.after_commit import after_commit
 from webapp.audience import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.i18n.pages import gettext
 from webapp.models import ImportRun, Shortlist
 from webapp.services import queues
 from webapp.services.audience import import_matches
@@ -34,7 +35,7 @@ def create_import():
     shortlist = _shortlist(request.form.get("shortlist_id"))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        text, error = "", "Choose a CSV file to upload."
+        text, error = "", gettext("Choose a CSV file to upload.")
     else:
         text, error = _read_upload(upload.read(MAX_UPLOAD_BYTES + 1))
     if error:
@@ -56,16 +57,16 @@ def create_import():
 def _read_upload(raw: bytes) -> tuple[str, str]:
     """The upload's text, or why the file as a whole cannot be imported."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        return "", "The file is larger than 40 MB; split it into smaller files."
+        return "", gettext("The file is larger than 40 MB; split it into smaller files.")
     try:
         text = decode_upload(raw)
         headers, found = csv_import.read_csv(text)
     except UnreadableFile as exc:
         return "", str(exc)
     if not headers:
-        return "", "The file is empty."
+        return "", gettext("The file is empty.")
     if all(csv_import.is_blank(record) for record in found):
-        return "", "The file has column names but no rows below them."
+        return "", gettext("The file has column names but no rows below them.")
     return text, ""
 
 
@@ -82,7 +83,7 @@ def map_import(run_id):
         mapping["attributes"] = [c for c in request.form.getlist("attributes") if c in headers]
         run.on_match = "update" if request.form.get("on_match") == "update" else "skip"
         if "email" not in mapping:
-            error = "Choose the column that holds the email address."
+            error = gettext("Choose the column that holds the email address.")
         else:
             _start(run, mapping)
             return redirect(url_for("audience.show_import", run_id=run.id))
@@ -123,9 +124,9 @@ def apply_matches(run_id):
         abort(409)
     applied, stale = import_matches.apply_skipped(run)
     db.session.commit()
-    message = f"{applied} candidate(s) updated with the file's values."
+    message = gettext("%(n)s candidate(s) updated with the file's values.", n=applied)
     if stale:
-        message += f" {stale} left as they are: they changed after the import."
+        message += " " + gettext("%(n)s left as they are: they changed after the import.", n=stale)
     flash(message, "success")
     return redirect(url_for("audience.show_import", run_id=run.id))
 
@@ -138,7 +139,7 @@ def cancel_import(run_id):
             run.source = ""  # nothing will read the upload again (a running job clears it)
         run.status = "canceled"
         db.session.commit()
-        flash("Import canceled. Rows already imported stay.", "success")
+        flash(gettext("Import canceled. Rows already imported stay."), "success")
     return redirect(url_for("audience.show_import", run_id=run.id))
 
 

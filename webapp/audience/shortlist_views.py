@@ -9,6 +9,7 @@ from webapp.audience import bp
 from webapp.audience.forms import EntryForm
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.i18n.pages import gettext
 from webapp.models import Candidate, Job, Shortlist, ShortlistEntry
 from webapp.services import audit
 from webapp.services.audience import candidates as candidate_service
@@ -59,11 +60,11 @@ def add_to_shortlist(shortlist_id):
     shortlist = get_or_404(Shortlist, shortlist_id, g.org)
     ids = [cid for cid in map(parse_uuid, request.form.getlist("candidate_id")) if cid]
     if not ids:
-        flash("Tick at least one candidate to add.", "error")
+        flash(gettext("Tick at least one candidate to add."), "error")
         return redirect(url_for("audience.search_for_shortlist", shortlist_id=shortlist.id))
     added = shortlists.add_candidates(g.org.id, shortlist, ids)
     db.session.commit()
-    flash(f"{added} candidate(s) added to the shortlist.", "success")
+    flash(gettext("%(n)s candidate(s) added to the shortlist.", n=added), "success")
     return redirect(url_for("audience.show_shortlist", shortlist_id=shortlist.id))
 
 
@@ -78,7 +79,7 @@ def remove_from_shortlist(shortlist_id):
             shortlists.remove_entry(entry)
             removed += 1
     db.session.commit()
-    flash(f"{removed} candidate(s) removed from the shortlist.", "success")
+    flash(gettext("%(n)s candidate(s) removed from the shortlist.", n=removed), "success")
     return redirect(url_for("audience.show_shortlist", shortlist_id=shortlist.id))
 
 
@@ -90,7 +91,7 @@ def schedule_entries(shortlist_id):
     picked = [get_or_404(ShortlistEntry, i, g.org) for i in request.form.getlist("entry_id")]
     entries = [e for e in picked if e.shortlist_id == shortlist.id]
     if not entries:
-        flash("Tick the candidates to schedule first.", "error")
+        flash(gettext("Tick the candidates to schedule first."), "error")
         return back
     try:
         plan = _bulk_plan(request.form)
@@ -101,8 +102,11 @@ def schedule_entries(shortlist_id):
         return back
     pairs = [(db.session.get(Candidate, e.candidate_id), e.interview_at) for e, _ in done]
     db.session.commit()
-    what = "times set" if plan.get("start") else "times offered"
-    flash(f"{len(done)} candidate(s): {what}; reminders follow.", "success")
+    if plan.get("start"):
+        done_text = gettext("%(n)s candidate(s): times set; reminders follow.", n=len(done))
+    else:
+        done_text = gettext("%(n)s candidate(s): times offered; reminders follow.", n=len(done))
+    flash(done_text, "success")
     warning = interview_times.warning_text(interview_times.odd_hours(pairs))
     if warning and plan.get("start"):
         flash(warning, "warning")
@@ -119,17 +123,19 @@ def _bulk_plan(form) -> dict:
                 if line.strip()
             ]
         except ValueError:
-            raise ValueError("Offered times: one per line, as YYYY-MM-DD HH:MM.") from None
+            raise ValueError(gettext("Offered times: one per line, as YYYY-MM-DD HH:MM.")) from None
         if not slots:
-            raise ValueError("Give at least one time to offer, one per line.")
+            raise ValueError(gettext("Give at least one time to offer, one per line."))
         return {"slots": slots, "notify": notify}
     try:
         start = parse_local_datetime(form.get("start") or "", g.org.timezone)
     except ValueError:
-        raise ValueError("Give the first interview's start, e.g. 2026-05-04 09:30.") from None
+        raise ValueError(
+            gettext("Give the first interview's start, e.g. 2026-05-04 09:30.")
+        ) from None
     length, gap = form.get("length", type=int), form.get("gap", type=int, default=0)
     if not length or not 5 <= length <= 600 or gap is None or not 0 <= gap <= 600:
-        raise ValueError("Length: 5 to 600 minutes; gap: 0 to 600 minutes.")
+        raise ValueError(gettext("Length: 5 to 600 minutes; gap: 0 to 600 minutes."))
     return {"start": start, "length": length, "gap": gap, "notify": notify}
 
 
@@ -179,11 +185,14 @@ def edit_entry(entry_id):
 
 def _saved_message(change: str, announced) -> str:
     if announced is not None:
-        what = "cancellation" if announced.kind == "cancellation" else "new time"
-        return f"Interview saved. The candidate will be emailed the {what} in a moment."
+        if announced.kind == "cancellation":
+            return gettext(
+                "Interview saved. The candidate will be emailed the cancellation in a moment."
+            )
+        return gettext("Interview saved. The candidate will be emailed the new time in a moment.")
     if change == "canceled":
-        return "Interview canceled; its reminders are canceled."
-    return "Interview saved; reminders follow the new time."
+        return gettext("Interview canceled; its reminders are canceled.")
+    return gettext("Interview saved; reminders follow the new time.")
 
 
 def _entry_values(form: EntryForm) -> dict | None:
@@ -191,7 +200,7 @@ def _entry_values(form: EntryForm) -> dict | None:
     try:
         at = parse_local_datetime(form.interview_at.data, tz) if form.interview_at.data else None
     except ValueError:
-        form.interview_at.errors = ["Give a date and time, e.g. 2026-05-04 09:30."]
+        form.interview_at.errors = [gettext("Give a date and time, e.g. 2026-05-04 09:30.")]
         return None
     slots = []
     for line in (form.offered_slots.data or "").splitlines():
@@ -199,7 +208,9 @@ def _entry_values(form: EntryForm) -> dict | None:
             try:
                 slots.append(parse_local_datetime(line, tz).isoformat())
             except ValueError:
-                form.offered_slots.errors = [f"Not a date and time: {line.strip()!r}."]
+                form.offered_slots.errors = [
+                    gettext("Not a date and time: %(line)s.", line=repr(line.strip()))
+                ]
                 return None
     return {
         "interview_at": at,
@@ -224,5 +235,5 @@ def revoke_link(entry_id):
         target_id=entry.id,
     )
     db.session.commit()
-    flash("Earlier interview links for this candidate no longer work.", "success")
+    flash(gettext("Earlier interview links for this candidate no longer work."), "success")
     return redirect(url_for("audience.edit_entry", entry_id=entry.id))

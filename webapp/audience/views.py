@@ -9,6 +9,7 @@ from webapp.audience import bp
 from webapp.audience.forms import CandidateForm, JobForm
 from webapp.current import guard_blueprint
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import Candidate, Job
 from webapp.services import audit
 from webapp.services.audience import candidates as candidate_service
@@ -48,7 +49,7 @@ def new_candidate():
     form = CandidateForm()
     if form.validate_on_submit() and _save(form, None):
         db.session.commit()
-        flash("Candidate added.", "success")
+        flash(gettext("Candidate added."), "success")
         return redirect(url_for("audience.candidates"))
     return render_template(
         "audience/candidate_form.html", form=form, candidate=None, zones=sorted(known_timezones())
@@ -61,7 +62,7 @@ def edit_candidate(candidate_id):
     form = CandidateForm(obj=candidate)
     if form.validate_on_submit() and _save(form, candidate):
         db.session.commit()
-        flash("Candidate saved.", "success")
+        flash(gettext("Candidate saved."), "success")
         return redirect(url_for("audience.show_candidate", candidate_id=candidate.id))
     return render_template(
         "audience/candidate_form.html",
@@ -108,7 +109,9 @@ def erase_candidate(candidate_id):
         target_id=candidate.id,
     )
     db.session.commit()
-    flash("The candidate's personal data was erased. Anonymous counts are kept.", "success")
+    flash(
+        gettext("The candidate's personal data was erased. Anonymous counts are kept."), "success"
+    )
     return redirect(url_for("audience.candidates"))
 
 
@@ -125,9 +128,9 @@ def new_job():
     form.recruiter_ids.choices = _member_choices()
     if form.validate_on_submit():
         job = candidate_service.save_job(g.org.id, form.data)
-        shortlists.create_shortlist(g.org.id, job, f"{job.title} shortlist")
+        shortlists.create_shortlist(g.org.id, job, gettext("%(job)s shortlist", job=job.title))
         db.session.commit()
-        flash("Job created with an empty shortlist.", "success")
+        flash(gettext("Job created with an empty shortlist."), "success")
         return redirect(url_for("audience.show_job", job_id=job.id))
     return render_template("audience/job_form.html", form=form, job=None)
 
@@ -140,7 +143,7 @@ def edit_job(job_id):
     if form.validate_on_submit():
         candidate_service.save_job(g.org.id, form.data, job)
         db.session.commit()
-        flash("Job saved.", "success")
+        flash(gettext("Job saved."), "success")
         return redirect(url_for("audience.show_job", job_id=job.id))
     return render_template("audience/job_form.html", form=form, job=job)
 

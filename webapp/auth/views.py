@@ -10,6 +10,7 @@ from webapp.auth import bp
 from webapp.auth.forms import LoginForm
 from webapp.current import SESSION_ORG_KEY
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import utcnow
 from webapp.redis_client import get_redis
 from webapp.services import ratelimit
@@ -45,7 +46,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("That email and password do not match an account.")
+        form.password.errors.append(gettext("That email and password do not match an account."))
     return render_template("auth/login.html", form=form)
 
 
@@ -56,7 +57,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.pop(SESSION_ORG_KEY, None)
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -80,7 +81,7 @@ def set_password(token: str):
         user.password_hash = hash_password(form.password.data)
         end_all_sessions(user.id)  # whoever knew the old password is signed out everywhere
         db.session.commit()
-        flash("Your password is set. Sign in with it now.", "success")
+        flash(gettext("Your password is set. Sign in with it now."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
 
@@ -143,6 +144,6 @@ def reset_password(token: str):
         password_reset.complete_reset(user, form.password.data)
         db.session.commit()
         logout_user()  # this browser too: the new password is how one signs in now
-        flash("Your new password is set and every earlier sign-in has ended.", "success")
+        flash(gettext("Your new password is set and every earlier sign-in has ended."), "success")
         return redirect(url_for("auth.login", email=user.email))
     return render_template("auth/set_password.html", form=form, user=user, is_reset=True)

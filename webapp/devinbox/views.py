@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 
 from webapp.current import guard_blueprint
 from webapp.devinbox import bp
+from webapp.i18n.pages import gettext
 from webapp.models import Role
 from webapp.services import devinbox
 
@@ -46,5 +47,5 @@ def raw(key: str):
 @bp.post("/clear")
 def clear():
     count = devinbox.clear(_folder(), g.org.id)
-    flash(f"Removed {count} emails from the dev inbox.", "success")
+    flash(gettext("Removed %(n)s emails from the dev inbox.", n=count), "success")
     return redirect(url_for("devinbox.index"))

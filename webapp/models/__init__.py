@@ -4,6 +4,7 @@ from webapp.models.attachment import AttachmentFile, TemplateAttachment
 from webapp.models.audience import Candidate, ImportRun, Job, Shortlist, ShortlistEntry, TriggerRule
 from webapp.models.audit import AuditLog
 from webapp.models.base import Base, new_id, utcnow
+from webapp.models.breakdown_rollup import DomainRollup, LinkRollup
 from webapp.models.campaign import Campaign, CampaignStatus
 from webapp.models.image import Image
 from webapp.models.inbound import InboundMail, InboundMailbox
@@ -47,6 +48,7 @@ __all__ = [
     "CampaignStatus",
     "Candidate",
     "DeliveryAttempt",
+    "DomainRollup",
     "EmailTemplate",
     "IdempotencyRecord",
     "Image",
@@ -54,6 +56,7 @@ __all__ = [
     "InboundMail",
     "InboundMailbox",
     "Job",
+    "LinkRollup",
     "LoginSession",
     "Membership",
     "Message",

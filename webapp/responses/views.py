@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from webapp.current import guard_blueprint
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import Membership, Role
 from webapp.responses import bp
 from webapp.services.interviews import response_notices, responses
@@ -50,7 +51,7 @@ def mark_read():
     ids = [i for i in map(parse_uuid, request.form.getlist("entry_id")) if i]
     count = responses.mark_read(g.org.id, ids or None)
     db.session.commit()
-    flash(f"{count} answer(s) marked as read.", "success")
+    flash(gettext("%(n)s answer(s) marked as read.", n=count), "success")
     return redirect(_back())
 
 
@@ -62,7 +63,7 @@ def notifications():
         flash(str(exc), "error")
         return redirect(_back())
     db.session.commit()
-    flash("Your notification choice is saved.", "success")
+    flash(gettext("Your notification choice is saved."), "success")
     return redirect(_back())
 
 

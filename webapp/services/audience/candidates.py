@@ -14,6 +14,7 @@ from webapp.models.audience import DigestItem
 from webapp.services import languages
 from webapp.services.addresses import EmailNotValidError, normalized_address
 from webapp.services.scheduling import is_known_timezone
+from webapp.services.tracking import domain_rollups
 from webapp.tenancy import scoped
 
 PAGE_SIZE = 50
@@ -132,12 +133,15 @@ def erase_candidate(candidate: Candidate) -> None:
         .values(smtp_reply="")
         .execution_options(synchronize_session=False)
     )
+    ids = list(db.session.scalars(theirs))
+    domain_rollups.add_sent(ids, sign=-1)  # their domain goes too
     db.session.execute(
         update(Message)
         .where(Message.id.in_(theirs))
         .values(to_email=placeholder, to_name="", context={}, subject="", last_error="")
         .execution_options(synchronize_session=False)
     )
+    domain_rollups.add_sent(ids)
     db.session.execute(
         update(DigestItem)
         .where(DigestItem.org_id == candidate.org_id, DigestItem.email == old_email)

@@ -37,6 +37,7 @@ from webapp.extensions import db
 from webapp.models import Message, MessageStatus, ShortlistEntry
 from webapp.services import events
 from webapp.services.sending import marks
+from webapp.services.tracking import domain_rollups
 
 logger = logging.getLogger(__name__)
 DISPATCH_CHUNK = 2000
@@ -249,6 +250,7 @@ def _record_accepted(conn: redis.Redis, rows: list, now: datetime) -> list:
     )
     if not rows:
         return []
+    domain_rollups.add_sent(row.id for row in rows)
     mark_invited(
         db.session.scalars(
             select(Message.shortlist_entry_id).where(

@@ -22,6 +22,7 @@ from webapp.models import DeliveryAttempt, MessageStatus, utcnow
 from webapp.services import events
 from webapp.services.sending import claiming, marks, outcomes, row_updates, sent_record
 from webapp.services.sending.outcomes import Reply
+from webapp.services.tracking import domain_rollups
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY = 100  # messages
@@ -325,6 +326,8 @@ class Recorder:
         claiming.mark_invited(self.invited)
         self._suppress_bounces()
         self._emit_hooks()
+        # last before the commit: the rollup rows are shared by every worker
+        domain_rollups.add_sent(row["id"] for row in self.updates if "sent_at" in row)
         db.session.commit()
         try:
             events.push_events(self.conn, self.events)  # after commit: the rows exist

@@ -1,9 +1,7 @@
 """Breakdowns of a date range: per campaign, template version, job, recipient domain; top links.
 
-Campaign, template and job rows come from the hourly rollups (cheap at any volume). The
-recipient domain and the clicked links are not in the rollups, so they read ``messages`` and
-``message_events`` over the range through the (org, sent_at) and (org, type, occurred_at)
-indexes; the page loads them after the rest.
+Every breakdown sums hourly rollups (cheap at any volume): campaign, template and job rows
+``StatRollup``, recipient domains ``DomainRollup``, links ``LinkRollup`` (docs/stats.md).
 """
 
 from __future__ import annotations
@@ -13,21 +11,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import (
     Campaign,
+    DomainRollup,
     EmailTemplate,
     Job,
-    Message,
-    MessageEvent,
+    LinkRollup,
     StatRollup,
     TemplateVersion,
 )
 from webapp.services.stats import metrics as m
 from webapp.services.stats.funnel import Funnel
 
+DOMAIN_COUNTS = ("delivered", "bounced", "complained", "opened", "clicked")
 BREAKDOWN_METRICS = (
     m.SENT,
     m.DELIVERED,
@@ -121,58 +120,47 @@ def by_job(org_id: uuid.UUID, start: datetime, end: datetime) -> list[Row]:
     )
 
 
-def _domain_expression():
-    if db.engine.dialect.name == "postgresql":
-        return func.lower(func.split_part(Message.to_email, "@", 2))
-    return func.lower(func.substr(Message.to_email, func.instr(Message.to_email, "@") + 1))
-
-
 def by_domain(org_id: uuid.UUID, start: datetime, end: datetime, limit: int = 15) -> list[dict]:
     """Messages sent in the range per recipient domain, with what became of them."""
-    domain = _domain_expression().label("domain")
-    sent = func.count().label("sent")
+    sent = func.sum(DomainRollup.sent).label("sent")
     statement = (
         select(
-            domain,
+            DomainRollup.domain,
             sent,
-            func.count(Message.delivered_at),
-            func.count(Message.bounced_at),
-            func.count(Message.complained_at),
-            func.count(Message.opened_at),
-            func.count(Message.clicked_at),
+            *(func.sum(getattr(DomainRollup, name)) for name in DOMAIN_COUNTS),
         )
-        .where(Message.org_id == org_id, Message.sent_at >= start, Message.sent_at < end)
-        .group_by(domain)
-        .order_by(sent.desc(), domain)
+        .where(DomainRollup.org_id == org_id, DomainRollup.hour >= start, DomainRollup.hour < end)
+        .group_by(DomainRollup.domain)
+        .having(sent > 0)
+        .order_by(sent.desc(), DomainRollup.domain)
         .limit(limit)
     )
-    keys = ("domain", "sent", "delivered", "bounced", "complained", "opened", "clicked")
-    return [dict(zip(keys, row, strict=True)) for row in db.session.execute(statement)]
+    return _named(("domain", "sent", *DOMAIN_COUNTS), statement)
 
 
 def top_links(org_id: uuid.UUID, start: datetime, end: datetime, limit: int = 10) -> list[dict]:
-    """The most clicked URLs: clicks in total, by people, and how many messages they came from."""
-    total = func.count().label("total")
+    """The most clicked URLs: clicks in total, by people, and how many messages clicked each
+    for the first time in the range."""
+    total = func.sum(LinkRollup.clicks).label("total")
     statement = (
         select(
-            MessageEvent.url,
+            LinkRollup.url,
             total,
-            func.sum(case((MessageEvent.is_machine.is_(False), 1), else_=0)),
-            func.count(func.distinct(MessageEvent.message_id)),
+            func.sum(LinkRollup.human_clicks),
+            func.sum(LinkRollup.messages),
         )
-        .where(
-            MessageEvent.org_id == org_id,
-            MessageEvent.type == "clicked",
-            MessageEvent.occurred_at >= start,
-            MessageEvent.occurred_at < end,
-            MessageEvent.url.is_not(None),
-        )
-        .group_by(MessageEvent.url)
-        .order_by(total.desc(), MessageEvent.url)
+        .where(LinkRollup.org_id == org_id, LinkRollup.hour >= start, LinkRollup.hour < end)
+        .group_by(LinkRollup.url)
+        .having(total > 0)
+        .order_by(total.desc(), LinkRollup.url)
         .limit(limit)
     )
-    keys = ("url", "total", "human", "messages")
+    return _named(("url", "total", "human", "messages"), statement)
+
+
+def _named(keys: tuple[str, ...], statement) -> list[dict]:
+    """Rows as dicts: the first column as it is, the sums as ints."""
     return [
-        {**dict(zip(keys, row, strict=True)), "human": int(row[2] or 0)}
+        {keys[0]: row[0], **{key: int(value) for key, value in zip(keys[1:], row[1:], strict=True)}}
         for row in db.session.execute(statement)
     ]

@@ -5,8 +5,10 @@
   (``webapp.services.events``); the pixel does no database read.
 - :mod:`.drain` writes the stream to the database in batches: ``MessageEvent`` rows
   (deduplicated by ``event_key`` = the event id), per-message counters and first-human
-  timestamps, message status from provider events, outgoing webhooks, and ``StatRollup``.
-- :mod:`.rollups` computes the metrics.
+  timestamps, message status from provider events, outgoing webhooks, and the rollups.
+- :mod:`.rollups` computes the ``StatRollup`` metrics; :mod:`.domain_rollups` and
+  :mod:`.link_rollups` keep the rows of the breakdowns by recipient domain and by link
+  (``DomainRollup``, also written by the sending recorder, and ``LinkRollup``).
 
 Rollup metrics (``StatRollup.metric``; one row per organization, UTC hour, campaign, template
 version; missing campaign or template version is the nil UUID). The stats pages read these:

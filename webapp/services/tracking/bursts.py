@@ -3,13 +3,13 @@
 message just before it, which looked human when they arrived. This module moves those earlier
 clicks to the machine side: in the batch being written (before anything counts them) and,
 for clicks stored by an earlier batch, by correcting the event rows, the message's counters
-and first human click, and the rollups.
+and first human click, and the rollups (``StatRollup`` and ``LinkRollup``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from webapp.extensions import db
 from webapp.models import Message, MessageEvent
-from webapp.services.tracking import rollups
+from webapp.services.tracking import link_rollups, rollups
 from webapp.services.tracking.classify import BURST_SECONDS
 
 REASON = "link_burst"
@@ -50,30 +50,28 @@ def mark_in_batch(events: list[dict[str, Any]]) -> None:
 def correct_stored(fresh: list[dict[str, Any]], messages: dict) -> None:
     """Clicks stored by earlier batches inside a burst's window become machine."""
     counter: Counter = Counter()
+    links: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for message_id, start in _burst_starts(fresh).items():
         message = messages[uuid.UUID(message_id)]
-        _correct(message, start, counter)
+        _correct(message, start, counter, links)
     if counter:
         rollups.upsert(counter)
+    link_rollups.upsert(links)
 
 
-def _correct(message: Any, start: datetime, counter: Counter) -> None:
+def _correct(message: Any, start: datetime, counter: Counter, links: dict) -> None:
     table = MessageEvent.__table__
-    moved = (
-        db.session.execute(
-            update(table)
-            .where(
-                table.c.message_id == message.id,
-                table.c.type == "clicked",
-                table.c.is_machine.is_(False),
-                table.c.occurred_at >= start,
-            )
-            .values(is_machine=True, machine_reason=REASON)
-            .returning(table.c.occurred_at)
+    moved = db.session.execute(
+        update(table)
+        .where(
+            table.c.message_id == message.id,
+            table.c.type == "clicked",
+            table.c.is_machine.is_(False),
+            table.c.occurred_at >= start,
         )
-        .scalars()
-        .all()
-    )
+        .values(is_machine=True, machine_reason=REASON)
+        .returning(table.c.occurred_at, table.c.url)
+    ).all()
     if not moved:
         return
     first_before = db.session.scalar(select(Message.clicked_at).where(Message.id == message.id))
@@ -98,9 +96,11 @@ def _correct(message: Any, start: datetime, counter: Counter) -> None:
         message.campaign_id or rollups.NIL,
         message.template_version_id or rollups.NIL,
     )
-    for at in moved:
+    for at, url in moved:
         counter[(base[0], rollups.hour_of(at), base[1], base[2], "clicked_human")] -= 1
         counter[(base[0], rollups.hour_of(at), base[1], base[2], "clicked_machine")] += 1
+        if url:
+            links[link_rollups.key_of(message.org_id, at, url)][1] -= 1
     if first_before is not None and remaining is None:
         counter[
             (base[0], rollups.hour_of(first_before), base[1], base[2], "clicked_unique_human")

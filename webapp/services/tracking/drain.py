@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.models import Message, MessageEvent, Organization, new_id
 from webapp.services.events import EVENTS_KEY
 from webapp.services.notify import webhooks as outgoing_webhooks
-from webapp.services.tracking import bursts, rollups
+from webapp.services.tracking import bursts, domain_rollups, link_rollups, rollups
 from webapp.services.tracking.apply import apply_to_messages, webhook_events
 
 logger = logging.getLogger(__name__)
@@ -98,9 +98,9 @@ def _parse(items: list[bytes]) -> list[dict[str, Any]]:
 def write_batch(events: list[dict[str, Any]]) -> int:
     """Store one batch and everything it changes; commits. Returns the newly stored count."""
     try:
-        fresh, messages = _store_new(events)
+        fresh, messages, earlier_clicks = _store_new(events)
         if fresh:
-            _apply(fresh, messages)
+            _apply(fresh, messages, earlier_clicks)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -114,10 +114,11 @@ def _store_new(events: list[dict[str, Any]]):
     switches = _tracking_switches({m.org_id for m in messages.values()})
     valid = [e for e in events if _belongs(e, messages, switches)]
     bursts.mark_in_batch(valid)
+    earlier_clicks = link_rollups.earliest_stored(valid)
     inserted = _insert_events(valid)
     fresh = [e for e in valid if e["id"] in inserted]
     fresh.sort(key=lambda e: e["occurred_at"])
-    return fresh, messages
+    return fresh, messages, earlier_clicks
 
 
 def _load_messages(ids: set[uuid.UUID]) -> list[Any]:
@@ -222,7 +223,7 @@ def _copy_insert(rows: list[dict[str, Any]]) -> set[str]:
     return inserted
 
 
-def _apply(fresh: list[dict[str, Any]], messages: dict) -> None:
+def _apply(fresh: list[dict[str, Any]], messages: dict, earlier_clicks: dict) -> None:
     counter: Counter = Counter()
     states = {
         m.id: rollups.MessageState(
@@ -244,9 +245,32 @@ def _apply(fresh: list[dict[str, Any]], messages: dict) -> None:
             metrics=rollups.metrics_for(event, states[message.id]),
         )
     rollups.upsert(counter)
+    link_rollups.count_clicks(fresh, messages, earlier_clicks)
+    recount = domain_rollups.lock_sent(_may_change_outcome(fresh, messages))
+    domain_rollups.add_sent(recount, sign=-1)
     apply_to_messages(fresh, messages)
     bursts.correct_stored(fresh, messages)
+    domain_rollups.add_sent(recount)
     _emit_webhooks(fresh, messages)
+
+
+def _may_change_outcome(fresh: list[dict[str, Any]], messages: dict) -> set[uuid.UUID]:
+    """Messages whose delivered/bounced/complained/first human open or click this batch may
+    set (or, for a link-scanner burst, clear): their ``DomainRollup`` counts are redone."""
+    ids = set()
+    for event in fresh:
+        message = messages[uuid.UUID(event["message_id"])]
+        kind = event["type"]
+        if (
+            kind in ("delivered", "bounced", "complained")
+            or (kind == "opened" and message.opened_at is None and not event.get("is_machine"))
+            or (
+                kind == "clicked"
+                and (message.clicked_at is None or event.get("machine_reason") == bursts.REASON)
+            )
+        ):
+            ids.add(message.id)
+    return ids
 
 
 def _emit_webhooks(fresh: list[dict[str, Any]], messages: dict) -> None:
