@@ -131,8 +131,8 @@ def translation_preview(template_id, language):
     template = _template(template_id)
     language = _known(language)
     typed = _typed_source(language)
-    context, _ = studio.preview_context(g.org, candidate_id=request.form.get("candidate_id", ""))
-    context["language"] = language
+    candidate_id = request.form.get("candidate_id", "")
+    context, _ = studio.preview_context(g.org, candidate_id=candidate_id, language=language)
     result = validate(typed, BrandData.from_org(g.org), category=template.category, context=context)
     return render_template("templates_studio/_preview.html", result=result, sample_problem="")
 
@@ -164,7 +164,7 @@ def _side_by_side(template, language, *, typed=None, errors=None):
         changes = translations.source_changes(template.id, found.translation, version)
     static_preview = None
     if not has_role("editor"):  # viewers cannot post to the live preview
-        context = {**studio.preview_context(g.org)[0], "language": language}
+        context = studio.preview_context(g.org, language=language)[0]
         shown_source = TemplateSource(
             shown.subject, shown.preheader or "", shown.body_mjml, shown.body_text or "",
             language=language,

@@ -6,6 +6,8 @@ Viewers can look at everything; editors and above can change templates (guard be
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -121,11 +123,12 @@ def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
     can_edit = has_role(Role.EDITOR)
     static_preview = None
     if not can_edit:  # viewers cannot post to the live preview: render it once here
+        language = _source_language(template)
         static_preview = validate(
-            _draft(form).source,
+            replace(_draft(form).source, language=language),
             BrandData.from_org(g.org),
             category=form.category.data or "updates",
-            context=studio.preview_context(g.org)[0],
+            context=studio.preview_context(g.org, language=language)[0],
         )
     return render_template(
         "templates_studio/edit.html",
@@ -144,25 +147,36 @@ def _editor(form: TemplateForm, *, template: EmailTemplate | None, errors=None):
 
 @bp.post("/preview")
 def preview():
-    """The live preview: the unsaved source through the same render as sending."""
+    """The live preview: the unsaved source through the same render as sending, in the
+    template's source language (``?template_id=``; a new template's is the organization's)."""
     form = request.form
+    template_id = request.args.get("template_id")
+    template = get_or_404(EmailTemplate, template_id, g.org) if template_id else None
+    language = _source_language(template)
     source = TemplateSource(
         subject=form.get("subject", ""),
         preheader=form.get("preheader", ""),
         body_mjml=form.get("body_mjml", "").replace("\r\n", "\n"),
         body_text=form.get("body_text", "").replace("\r\n", "\n"),
+        language=language,
     )
     context, sample_problem = studio.preview_context(
         g.org,
         candidate_id=form.get("candidate_id", ""),
         job_id=form.get("job_id", ""),
         sample_json=form.get("sample_json", ""),
+        language=language,
     )
     category = form.get("category", "invitations")
     result = validate(source, BrandData.from_org(g.org), category=category, context=context)
     return render_template(
         "templates_studio/_preview.html", result=result, sample_problem=sample_problem
     )
+
+
+def _source_language(template: EmailTemplate | None) -> str:
+    version = template.current_version if template is not None else None
+    return translations_service.source_language(version, g.org)
 
 
 @bp.get("/<template_id>/versions")

@@ -142,30 +142,33 @@ def _opted_out(org_id: uuid.UUID, emails: list[str], category: str) -> set[str]:
 def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
     """Recipients the template cannot be filled for: unknown variables (strict render) and
     the values it needs that their data leaves empty (``required.missing_values``, the rule
-    API sends are held to as well).
+    API sends are held to as well), each checked against the language variant they will get.
 
-    Recipients whose contexts have the same keys and the same empty printed values render the
-    same way, so one strict render per such *shape* is enough (fast for 100,000 recipients).
+    Recipients who get the same variant and whose contexts have the same keys and the same
+    empty printed values render the same way, so one strict render per such *shape* is enough
+    (fast for 100,000 recipients).
     """
     from webapp.services.rendering import BrandData, TemplateSource, render
 
-    source, brand = TemplateSource.from_version(version), BrandData.from_org(org)
-    printed = unguarded_paths(template_text(version))
+    variant_of = _variant_chooser(org, TemplateSource.from_version(version))
+    brand = BrandData.from_org(org)
     entries = _entries_by_candidate(org.id, campaign)
     job = db.session.get(Job, campaign.job_id) if campaign.job_id else None
     by_shape: dict[tuple, str] = {}
     missing: dict[uuid.UUID, str] = {}
     for candidate in audience:
+        source, language, printed = variant_of(candidate.locale or "")
         entry = entries.get(candidate.id)
         # The shape comes from the recipient's own data (cheap); the full sending context
         # (links, organization, refreshed entry data) is built once per new shape.
         base = recipient_context(org, candidate, entry, job)
         own = {p for p in printed if p.split(".", 1)[0] in base}
         empty = frozenset(p for p in own if lookup(base, p) in EMPTY)
-        shape = (_shape(base), empty, entry is None)
+        shape = (language, _shape(base), empty, entry is None)
         if shape not in by_shape:
             full = db.session.get(ShortlistEntry, entry.id) if entry is not None else None
             context = preview_context(org, base, candidate, full)
+            context["language"] = language
             result = render(source, brand, context, strict=True)
             reasons = [e.message for e in result.errors] + [
                 f"No value for {p}." for p in missing_values(source, context)
@@ -174,6 +177,25 @@ def _missing_data(org, campaign, audience, version) -> dict[uuid.UUID, str]:
         if by_shape[shape]:
             missing[candidate.id] = by_shape[shape]
     return missing
+
+
+def _variant_chooser(org: Organization, source):
+    """locale → (the variant a candidate with it gets, its language, the values it prints),
+    chosen as sending does (``variant_for``) once per locale, analysed once per variant."""
+    from webapp.services.templates.translations import variant_for
+
+    by_locale: dict[str, tuple[Any, str, set[str]]] = {}
+    printed: dict[str, set[str]] = {}
+
+    def variant_of(locale: str) -> tuple[Any, str, set[str]]:
+        if locale not in by_locale:
+            variant, language = variant_for(source, org, lambda: locale)
+            if language not in printed:
+                printed[language] = unguarded_paths(template_text(variant))
+            by_locale[locale] = (variant, language, printed[language])
+        return by_locale[locale]
+
+    return variant_of
 
 
 def _shape(context: dict[str, Any], prefix: str = "") -> frozenset:

@@ -166,8 +166,10 @@ def preview_context(
     candidate_id: str = "",
     job_id: str = "",
     sample_json: str = "",
+    language: str = "",
 ) -> tuple[dict[str, Any], str]:
-    """Context for a preview: the sample, a real candidate/job of ``org``, or pasted JSON.
+    """Context for a preview: the sample, a real candidate/job of ``org``, or pasted JSON,
+    read in ``language`` (the variant previewed) when one is given.
 
     Returns the context and a message for the author when their choice could not be used.
     """
@@ -188,7 +190,21 @@ def preview_context(
         }
     if job is not None:
         context["job"] = job_data(job)
+    if language:
+        in_language(context, language)
     return context, problem
+
+
+def in_language(context: dict[str, Any], language: str) -> None:
+    """Make ``context`` the one an email in ``language`` is sent with: its ``language`` (the
+    catalogs' words) and a recipient who reads it (the date and money filters follow the
+    recipient's locale; one in the same language, ``fr-CA`` for ``fr``, is kept)."""
+    from webapp.services.languages import base
+
+    context["language"] = language
+    recipient = context.get("recipient")
+    if isinstance(recipient, dict) and base(str(recipient.get("locale") or "")) != base(language):
+        recipient["locale"] = language
 
 
 def _org_overrides(org: Organization) -> dict[str, Any]:
