@@ -38,14 +38,14 @@ SAME_EVERYWHERE = {
     "OK", "TLS", "STARTTLS", "DNS", "TXT", "CNAME", "MX", "Redis", "PostgreSQL", "Chart.js",
 }  # fmt: skip
 ATTRIBUTES_ONLY = re.compile(r'\s*([\w:-]+="[^"]*"\s*)+')  # a macro that prints attributes
-WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+WORD = re.compile(r"[^\W\d_][\w'\u2019.-]*")
 # A literal reads as text: several words, a closing stop, or one capitalised word ("Save"; not
 # "BooleanField").
 SENTENCE = re.compile(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}|[a-z]{2,}[.!?:…]$|^[A-Z][a-z]{2,}$")
 
 
 def words(text: str) -> list[str]:
-    return [w for w in WORD.findall(text) if w.strip(".-'’") not in SAME_EVERYWHERE]
+    return [w for w in WORD.findall(text) if w.strip(".-'\u2019") not in SAME_EVERYWHERE]
 
 
 class _Reader(HTMLParser):
@@ -101,7 +101,7 @@ def _unmarked_literals(tokens: list[tuple[int, str, str]]) -> list[str]:
 
 def unmarked(name: str) -> list[str]:
     source = (TEMPLATES / name).read_text(encoding="utf-8")
-    tokens = list(Environment(extensions=["jinja2.ext.i18n"]).lex(source, name))
+    tokens = list(Environment(extensions=["jinja2.ext.i18n"], autoescape=True).lex(source, name))
     # An expression prints something (a hole); a tag ({% if %}) prints nothing itself.
     markup = "".join(value if kind == "data" else HOLE for _l, kind, value in tokens
                      if kind in {"data", "variable_begin"})  # fmt: skip
