@@ -8,6 +8,9 @@ Fault modes (``server.handler``):
   ``"550 5.7.1 Rejected by policy"``, ``"421 4.7.0 Too busy"``) or ``DROP`` to close the
   connection after the message data arrived, without answering;
 - ``script``: a list of replies used in order, one per message, before the rules apply;
+- ``rcpt_rules``: per recipient address, the reply to its RCPT TO (a refusal before DATA; a
+  ``421`` one also closes the connection);
+- ``pipelining``: whether EHLO offers PIPELINING (default yes, as Postfix does);
 - ``delay``: seconds to wait before answering each DATA (to kill a worker mid-batch), with
   ``accept_before_reply`` to count the message as delivered before the answer goes out.
 
@@ -53,6 +56,22 @@ class _Handler:
     # True: a message counts as received as soon as its data arrived, like an MTA that queued
     # it and then lost the client before answering (what a SIGKILLed worker leaves behind).
     accept_before_reply: bool = False
+    pipelining: bool = True  # offer PIPELINING (RFC 2920), as Postfix and most relays do
+    rcpt_rules: dict[str, str] = field(default_factory=dict)  # address -> RCPT TO reply
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:1], "250-PIPELINING", *responses[1:]] if self.pipelining else responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.rcpt_rules.get(address.lower())
+        if refusal is not None and refusal.startswith("421"):  # RFC 5321 3.8: reply, hang up
+            server.transport.write(f"{refusal}\r\n".encode())
+            server.transport.close()
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     def _reply_for(self, rcpts: list[str]) -> str:
         with self.lock:

@@ -1,5 +1,9 @@
 """SMTP: one connection per batch, one transaction per message, replies kept as data.
 
+When the relay offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go out in one write and
+their three replies are read together: one round trip per message before the data instead of
+three.
+
 Flask-Mail's ``Connection`` rebuilds the message from its own ``Message`` object; a DKIM
 signature covers exact bytes, so the pipeline talks to the relay through ``smtplib`` (which
 Flask-Mail wraps) and hands it the signed bytes unchanged. The DATA step is done by hand so
@@ -12,6 +16,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from smtplib import quoteaddr
 
 from webapp.services.sending.outcomes import Reply
 from webapp.services.sending.relays import RelayConfig
@@ -31,6 +36,7 @@ class SMTPSession:
     def __init__(self, relay: RelayConfig):
         self.relay = relay
         self.smtp: smtplib.SMTP | None = None
+        self.pipelining = False
 
     def __enter__(self) -> SMTPSession:
         self.open()
@@ -55,6 +61,7 @@ class SMTPSession:
                 smtp.ehlo()
             if relay.username:
                 smtp.login(relay.username, relay.password)
+            self.pipelining = smtp.has_extn("pipelining")
         except smtplib.SMTPResponseException as exc:
             raise RelayUnavailable(Reply(exc.smtp_code, _text(exc.smtp_error))) from None
         except CONNECTION_ERRORS as exc:
@@ -79,16 +86,13 @@ class SMTPSession:
         assert smtp is not None, "open the session first"
         sent_data = False
         try:
-            code, text = smtp.mail(mail_from)
-            if code != 250:
-                return self._reset(Reply(code, _text(text)))
-            code, text = smtp.rcpt(rcpt)
-            if code not in (250, 251):
-                return self._reset(Reply(code, _text(text)))
-            smtp.putcmd("data")
-            code, text = smtp.getreply()
-            if code != 354:
-                return self._reset(Reply(code, _text(text)))
+            refused = (
+                self._envelope_pipelined(smtp, mail_from, rcpt)
+                if self.pipelining
+                else self._envelope(smtp, mail_from, rcpt)
+            )
+            if refused is not None:
+                return self._reset(refused)
             smtp.send(_dot_stuff(data))
             sent_data = True
             code, text = smtp.getreply()
@@ -98,6 +102,40 @@ class SMTPSession:
             smtp.close()
             return Reply(None, f"connection lost: {type(exc).__name__}", after_data=sent_data)
 
+    @staticmethod
+    def _envelope(smtp: smtplib.SMTP, mail_from: str, rcpt: str) -> Reply | None:
+        """MAIL, RCPT and DATA one after the other: the first refusal, or None at 354."""
+        code, text = smtp.mail(mail_from)
+        if code != 250:
+            return Reply(code, _text(text))
+        code, text = smtp.rcpt(rcpt)
+        if code not in (250, 251):
+            return Reply(code, _text(text))
+        smtp.putcmd("data")
+        code, text = smtp.getreply()
+        return None if code == 354 else Reply(code, _text(text))
+
+    @staticmethod
+    def _envelope_pipelined(smtp: smtplib.SMTP, mail_from: str, rcpt: str) -> Reply | None:
+        """MAIL, RCPT and DATA in one write; the first refusal of the three, or None."""
+        smtp.send(f"MAIL FROM:{quoteaddr(mail_from)}\r\nRCPT TO:{quoteaddr(rcpt)}\r\nDATA\r\n")
+        replies: list[tuple[int, bytes]] = []
+        try:
+            while len(replies) < 3:
+                replies.append(smtp.getreply())
+        except CONNECTION_ERRORS:
+            refused = _first_refusal(replies)
+            if refused is None:
+                raise
+            return refused  # refused, then hung up (421): the refusal is the answer
+        refused = _first_refusal(replies)
+        if refused is not None and replies[2][0] == 354:
+            # A server must refuse DATA without a recipient (RFC 2920 3.1); one that did not
+            # gets an empty message, which it refuses for having no recipient.
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        return refused
+
     def _reset(self, reply: Reply) -> Reply:
         try:
             self.smtp.rset()
@@ -105,6 +143,14 @@ class SMTPSession:
             self.smtp.close()
             self.smtp = None
         return reply
+
+
+def _first_refusal(replies: list[tuple[int, bytes]]) -> Reply | None:
+    """The first of the MAIL, RCPT and DATA replies that is not a go-ahead."""
+    for (code, text), ok in zip(replies, ((250,), (250, 251), (354,)), strict=False):
+        if code not in ok:
+            return Reply(code, _text(text))
+    return None
 
 
 def _dot_stuff(data: bytes) -> bytes:
