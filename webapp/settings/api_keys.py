@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.models import ApiKey
 from webapp.services import audit
 from webapp.services.accounts.api_keys import create_api_key, revoke
@@ -113,7 +114,10 @@ def revoke_key(key_id):
             details={"name": key.name, "prefix": key.prefix},
         )
         db.session.commit()
-    flash(f"API key “{key.name}” revoked. Requests with it now get 401.", "success")
+    flash(
+        gettext("API key “%(name)s” revoked. Requests with it now get 401.", name=key.name),
+        "success",
+    )
     return redirect(url_for("settings.api_keys"))
 
 

@@ -15,6 +15,7 @@ from wtforms.validators import URL, Length, Optional, Regexp, ValidationError
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.services.rendering import BrandData, render
 from webapp.services.rendering.mjml import HEX_COLOUR
 from webapp.services.templates import library as studio
@@ -33,7 +34,9 @@ FONTS = [
 
 def _https_only(form, field):
     if field.data and not _usable_logo(field.data):
-        raise ValidationError("Use an https:// address so the logo shows in every mail client.")
+        raise ValidationError(
+            gettext("Use an https:// address so the logo shows in every mail client.")
+        )
 
 
 def _usable_logo(url: str) -> bool:
@@ -82,7 +85,7 @@ def brand():
             g.org, form.data, user_id=current_user.id, actor_label=current_user.email
         )
         db.session.commit()
-        flash("Brand saved. Every template uses it from now on.", "success")
+        flash(gettext("Brand saved. Every template uses it from now on."), "success")
         return redirect(url_for("settings.brand"))
     status = 422 if form.is_submitted() else 200
     return render_template("settings/brand.html", form=form), status

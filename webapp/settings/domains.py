@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import SendingDomain
 from webapp.services import audit
 from webapp.services.inbound import addresses
@@ -51,11 +52,16 @@ def domains():
 def add_domain():
     typed = request.form.get("domain", "").strip()
     if not domain_service.valid_domain(typed):
-        return _render("Enter a domain name such as mail.example.com.", typed, 422)
+        return _render(gettext("Enter a domain name such as mail.example.com."), typed, 422)
     row = domain_service.add_domain(g.org.id, typed)
     _audit("domain.add", row, domain=row.domain)
     db.session.commit()
-    flash(f"{row.domain} added with a new DKIM key. Publish the records below.", "success")
+    flash(
+        gettext(
+            "%(domain)s added with a new DKIM key. Publish the records below.", domain=row.domain
+        ),
+        "success",
+    )
     return redirect(url_for("settings.domains") + f"#d-{row.id}")
 
 
@@ -66,7 +72,7 @@ def rotate_dkim(domain_id):
     _audit("domain.dkim_rotate", row, domain=row.domain)
     db.session.commit()
     flash(
-        "New DKIM key generated. Publish the new DKIM record now: mail is signed with it.",
+        gettext("New DKIM key generated. Publish the new DKIM record now: mail is signed with it."),
         "warning",
     )
     return redirect(url_for("settings.domains") + f"#d-{row.id}")
@@ -79,7 +85,8 @@ def check_domain(domain_id):
     db.session.commit()
     if any(r["status"] == "unchecked" for r in results.values()):
         flash(
-            "DNS could not be reached from this server, so the records were not checked.", "warning"
+            gettext("DNS could not be reached from this server, so the records were not checked."),
+            "warning",
         )
     return redirect(url_for("settings.domains") + f"#d-{row.id}")
 
@@ -90,7 +97,7 @@ def delete_domain(domain_id):
     _audit("domain.delete", row, domain=row.domain)
     db.session.delete(row)
     db.session.commit()
-    flash("Domain removed. Mail is no longer DKIM-signed for it.", "success")
+    flash(gettext("Domain removed. Mail is no longer DKIM-signed for it."), "success")
     return redirect(url_for("settings.domains"))
 
 
@@ -98,5 +105,5 @@ def delete_domain(domain_id):
 def resume_sending():
     guardrails.resume(g.org, actor_user_id=current_user.id, actor_label=current_user.email)
     db.session.commit()
-    flash("Bulk sending resumed. Rates are counted afresh from now.", "success")
+    flash(gettext("Bulk sending resumed. Rates are counted afresh from now."), "success")
     return redirect(url_for("settings.domains"))

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.services import audit
 from webapp.services.inbound import addresses, imap
 from webapp.services.sending.pipeline import sending_domain
@@ -92,7 +93,7 @@ def save_inbound_switches():
     )
     _audit("inbound.switches", return_path=switches_form.return_path.data)
     db.session.commit()
-    flash("Saved. New messages use the new return path and Reply-To.", "success")
+    flash(gettext("Saved. New messages use the new return path and Reply-To."), "success")
     return redirect(url_for("settings.inbound"))
 
 
@@ -104,7 +105,7 @@ def save_inbound_mailbox():
     row = imap.save_mailbox(g.org.id, mailbox_form.data)
     _audit("inbound.mailbox", host=row.host)
     db.session.commit()
-    flash("Mailbox saved. Herald polls it every minute.", "success")
+    flash(gettext("Mailbox saved. Herald polls it every minute."), "success")
     return redirect(url_for("settings.inbound"))
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import ProviderConfig, ProviderWebhookLog
 from webapp.services import audit
 from webapp.services.links import public_url
@@ -80,5 +81,11 @@ def save_provider(provider: str):
         details={"provider": provider},
     )
     db.session.commit()
-    flash(f"{module.LABEL} settings saved. Give the provider the webhook URL shown.", "success")
+    flash(
+        gettext(
+            "%(provider)s settings saved. Give the provider the webhook URL shown.",
+            provider=module.LABEL,
+        ),
+        "success",
+    )
     return redirect(url_for("settings.providers") + f"#{provider}")

@@ -20,6 +20,7 @@ from wtforms.validators import (
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.models import Relay
 from webapp.redis_client import get_redis
 from webapp.services import audit
@@ -76,7 +77,9 @@ class RelayForm(FlaskForm):
 
     def validate_host(self, field) -> None:
         if not (field.data or "").strip() and self.preset.data == "custom":
-            raise ValidationError("Enter the SMTP server's host name, or choose a provider.")
+            raise ValidationError(
+                gettext("Enter the SMTP server's host name, or choose a provider.")
+            )
 
 
 def _relays() -> list[Relay]:
@@ -122,7 +125,7 @@ def relays():
         relay = relay_admin.save_relay(g.org.id, form.data)
         _audit("relay.create", relay)
         db.session.commit()
-        flash(f"Relay “{relay.name}” added.", "success")
+        flash(gettext("Relay “%(name)s” added.", name=relay.name), "success")
         return redirect(url_for("settings.relays"))
     return _page(form, status=422 if form.errors else 200)
 
@@ -135,7 +138,7 @@ def edit_relay(relay_id):
         relay_admin.save_relay(g.org.id, form.data, relay)
         _audit("relay.update", relay)
         db.session.commit()
-        flash(f"Relay “{relay.name}” saved.", "success")
+        flash(gettext("Relay “%(name)s” saved.", name=relay.name), "success")
         return redirect(url_for("settings.relays"))
     return _page(form, editing=relay, status=422 if form.errors else 200)
 
@@ -146,7 +149,7 @@ def delete_relay(relay_id):
     _audit("relay.delete", relay)
     relay_admin.delete_relay(relay)
     db.session.commit()
-    flash(f"Relay “{relay.name}” removed.", "success")
+    flash(gettext("Relay “%(name)s” removed.", name=relay.name), "success")
     return redirect(url_for("settings.relays"))
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.models import Suppression
 from webapp.services import audit
 from webapp.services.consent import suppressions as service
@@ -71,7 +72,10 @@ def add_suppression():
     )
     _audit("suppression.add", service.normalize(form.email.data), reason=form.reason.data)
     db.session.commit()
-    flash("Address added." if created else "That address was already on the list.", "success")
+    flash(
+        gettext("Address added.") if created else gettext("That address was already on the list."),
+        "success",
+    )
     return redirect(url_for("settings.suppressions"))
 
 
@@ -81,7 +85,7 @@ def remove_suppression(suppression_id):
     _audit("suppression.remove", row.email, reason=row.reason)
     db.session.delete(row)
     db.session.commit()
-    flash(f"{row.email} can receive email again.", "success")
+    flash(gettext("%(email)s can receive email again.", email=row.email), "success")
     return redirect(url_for("settings.suppressions"))
 
 
@@ -90,7 +94,7 @@ def import_suppressions():
     upload = request.files.get("file")
     raw = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
     if not raw or len(raw) > MAX_IMPORT_BYTES:
-        flash("Choose a CSV file (at most 5 MB) with one address per line.", "error")
+        flash(gettext("Choose a CSV file (at most 5 MB) with one address per line."), "error")
         return _render(SuppressionForm(formdata=None), 422)
     result = service.import_csv(g.org.id, raw.decode("utf-8-sig", errors="replace"))
     _audit("suppression.import", "", added=result.added, errors=len(result.errors))

@@ -6,6 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import EmailTemplate, TriggerRule
 from webapp.services import audit
 from webapp.services.campaigns.drafts import org_templates
@@ -43,9 +44,9 @@ def create_trigger():
     try:
         hours = float(form.get("delay_hours") or 0)
     except ValueError:
-        return _render({"delay_hours": "Give the delay as a number of hours."}, form, 422)
+        return _render({"delay_hours": gettext("Give the delay as a number of hours.")}, form, 422)
     if template is None:
-        return _render({"template_id": "Choose the template to send."}, form, 422)
+        return _render({"template_id": gettext("Choose the template to send.")}, form, 422)
     try:
         rule = trigger_service.save_rule(
             g.org.id,
@@ -67,7 +68,7 @@ def create_trigger():
         details={"event_type": rule.event_type},
     )
     db.session.commit()
-    flash("Automation saved.", "success")
+    flash(gettext("Automation saved."), "success")
     return redirect(url_for("settings.triggers"))
 
 
@@ -76,7 +77,10 @@ def toggle_trigger(rule_id):
     rule = get_or_404(TriggerRule, rule_id, g.org)
     rule.is_enabled = not rule.is_enabled
     db.session.commit()
-    flash("Automation " + ("enabled." if rule.is_enabled else "paused."), "success")
+    flash(
+        gettext("Automation enabled.") if rule.is_enabled else gettext("Automation paused."),
+        "success",
+    )
     return redirect(url_for("settings.triggers"))
 
 
@@ -93,5 +97,5 @@ def delete_trigger(rule_id):
     )
     db.session.delete(rule)
     db.session.commit()
-    flash("Automation deleted.", "success")
+    flash(gettext("Automation deleted."), "success")
     return redirect(url_for("settings.triggers"))

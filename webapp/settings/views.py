@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from webapp.current import guard_blueprint
 from webapp.extensions import db
+from webapp.i18n.pages import gettext
 from webapp.models import Membership, Role, User
 from webapp.services import audit
 from webapp.services.accounts.members import invite_member
@@ -85,7 +86,7 @@ def organization():
             target_id=org.id,
         )
         db.session.commit()
-        flash("Organization settings saved.", "success")
+        flash(gettext("Organization settings saved."), "success")
         return redirect(url_for("settings.organization"))
     return render_template(
         "settings/organization.html", form=form, has_chat_channel=chat.has_url(org)
@@ -148,7 +149,10 @@ def change_role(membership_id):
         and new_role != Role.OWNER
         and owners_count(g.org.id) == 1
     ):
-        flash("An organization needs at least one owner. Make someone else owner first.", "error")
+        flash(
+            gettext("An organization needs at least one owner. Make someone else owner first."),
+            "error",
+        )
         return redirect(url_for("settings.members"))
     membership.role = new_role.value
     audit.record(
@@ -161,7 +165,7 @@ def change_role(membership_id):
         details={"role": new_role.value},
     )
     db.session.commit()
-    flash("Role changed.", "success")
+    flash(gettext("Role changed."), "success")
     return redirect(url_for("settings.members"))
 
 
@@ -171,7 +175,10 @@ def remove_member(membership_id):
     if membership.role == Role.OWNER.value and (
         g.role != Role.OWNER or owners_count(g.org.id) == 1
     ):
-        flash("The last owner cannot be removed, and only owners can remove owners.", "error")
+        flash(
+            gettext("The last owner cannot be removed, and only owners can remove owners."),
+            "error",
+        )
         return redirect(url_for("settings.members"))
     audit.record(
         g.org.id,
@@ -183,5 +190,5 @@ def remove_member(membership_id):
     )
     remove_member_from_org(membership)
     db.session.commit()
-    flash("Member removed.", "success")
+    flash(gettext("Member removed."), "success")
     return redirect(url_for("settings.members"))

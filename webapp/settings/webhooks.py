@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.extensions import db
 from webapp.formkit import choices
+from webapp.i18n.pages import gettext
 from webapp.models import WebhookDelivery, WebhookEndpoint
 from webapp.services import audit, egress
 from webapp.services.notify import webhooks as outgoing_webhooks
@@ -22,7 +23,7 @@ def _http_url(form, field):
     allow_private = current_app.config["HERALD"].webhook_allow_private
     problem = egress.registration_problem((field.data or "").strip(), allow_private=allow_private)
     if problem:
-        raise ValidationError(f"This address {problem}.")
+        raise ValidationError(gettext("This address %(problem)s.", problem=problem))
 
 
 class EndpointForm(FlaskForm):
@@ -81,7 +82,7 @@ def create_webhook():
     )
     _audit("webhook.create", endpoint, url=endpoint.url)
     db.session.commit()
-    flash("Endpoint added. Copy its signing secret below into your receiver.", "success")
+    flash(gettext("Endpoint added. Copy its signing secret below into your receiver."), "success")
     return _render(EndpointForm(formdata=None), revealed={endpoint.id: _secret(endpoint)})
 
 
@@ -103,7 +104,7 @@ def enable_webhook(endpoint_id):
     outgoing_webhooks.enable_endpoint(endpoint)
     _audit("webhook.enable", endpoint)
     db.session.commit()
-    flash("Endpoint enabled. New events will be posted to it again.", "success")
+    flash(gettext("Endpoint enabled. New events will be posted to it again."), "success")
     return redirect(url_for("settings.webhooks"))
 
 
@@ -113,7 +114,7 @@ def delete_webhook(endpoint_id):
     _audit("webhook.delete", endpoint, url=endpoint.url)
     db.session.delete(endpoint)
     db.session.commit()
-    flash("Endpoint removed.", "success")
+    flash(gettext("Endpoint removed."), "success")
     return redirect(url_for("settings.webhooks"))
 
 
@@ -122,10 +123,12 @@ def replay_webhook(delivery_id):
     delivery = get_or_404(WebhookDelivery, delivery_id, g.org)
     endpoint = get_or_404(WebhookEndpoint, delivery.endpoint_id, g.org)
     if not endpoint.is_enabled:
-        flash("Enable the endpoint before replaying its deliveries.", "error")
+        flash(gettext("Enable the endpoint before replaying its deliveries."), "error")
         return redirect(url_for("settings.webhooks"))
     outgoing_webhooks.replay(delivery)
     _audit("webhook.replay", endpoint, event_id=delivery.event_id)
     db.session.commit()
-    flash(f"{delivery.event_type} will be posted again in a moment.", "success")
+    flash(
+        gettext("%(event)s will be posted again in a moment.", event=delivery.event_type), "success"
+    )
     return redirect(url_for("settings.webhooks"))

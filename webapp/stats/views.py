@@ -19,6 +19,8 @@ from flask_login import current_user
 from webapp.current import guard_blueprint, require_role
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.i18n.catalogs import N_
+from webapp.i18n.pages import gettext
 from webapp.models import Campaign, MessageStatus, Role
 from webapp.redis_client import get_redis
 from webapp.services import audit, csv_export
@@ -34,12 +36,17 @@ from webapp.tenancy import get_or_404
 guard_blueprint(bp, read=Role.VIEWER, write=Role.ADMIN)
 
 BREAKDOWNS = {
-    "campaign": "Campaigns",
-    "template": "Templates",
-    "job": "Jobs",
-    "domain": "Recipient domains",
-    "links": "Top links",
+    "campaign": N_("Campaigns"),
+    "template": N_("Templates"),
+    "job": N_("Jobs"),
+    "domain": N_("Recipient domains"),
+    "links": N_("Top links"),
 }
+
+
+def _breakdown_names() -> dict[str, str]:
+    """The breakdown tabs, in the page's language."""
+    return {key: gettext(label) for key, label in BREAKDOWNS.items()}
 
 
 def _period() -> DateRange:
@@ -67,7 +74,7 @@ def overview():
         failures=failure_alert(g.org.id),
         range_args=_range_args(period),
         presets=PRESETS,
-        breakdown_names=BREAKDOWNS,
+        breakdown_names=_breakdown_names(),
     )
 
 
@@ -92,7 +99,7 @@ def breakdown():
         "kind": kind,
         "rows": _breakdown_rows(kind, period),
         "range_args": _range_args(period),
-        "breakdown_names": BREAKDOWNS,
+        "breakdown_names": _breakdown_names(),
         "period": period,
     }
     if is_htmx():
@@ -177,7 +184,7 @@ def requeue(queue_name, rq_job):
             details={"queue": queue_name},
         )
         db.session.commit()
-        flash("The job is back on its queue.", "success")
+        flash(gettext("The job is back on its queue."), "success")
     else:
-        flash("That job is no longer in the failed list.", "warning")
+        flash(gettext("That job is no longer in the failed list."), "warning")
     return redirect(url_for("stats.queues"))
