@@ -103,7 +103,7 @@ def audience(campaign_id):
             db.session.commit()
             return _go("campaigns.template", campaign)
         error = _("Tick at least one candidate.")
-    shown = {str(entry.candidate_id) for entry, _, _ in choice.rows}
+    shown = {str(entry.candidate_id) for entry, _person, _invited in choice.rows}
     chosen = set(campaign.candidate_ids) & shown if campaign.candidate_ids else shown
     return _step(
         "audience",
