@@ -9,6 +9,8 @@ from webapp.campaigns import bp
 from webapp.current import guard_blueprint
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.i18n.pages import gettext as _
+from webapp.i18n.pages import ngettext
 from webapp.models import Campaign, CampaignStatus, EmailTemplate, Job
 from webapp.services.campaigns import drafts as campaigns
 from webapp.services.campaigns import run as campaign_run
@@ -75,7 +77,7 @@ def pause(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)
     if campaign_run.pause(campaign, **_actor()):
         db.session.commit()
-        flash("Campaign paused: nothing more is sent until you resume it.", "success")
+        flash(_("Campaign paused: nothing more is sent until you resume it."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -84,7 +86,7 @@ def resume(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)
     if campaign_run.resume(campaign, **_actor()):
         db.session.commit()
-        flash("Campaign resumed.", "success")
+        flash(_("Campaign resumed."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -93,10 +95,10 @@ def delete(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)
     name = campaign.name
     if not campaign_run.delete_draft(campaign, **_actor()):
-        flash("Only a draft can be deleted; cancel a confirmed campaign instead.", "error")
+        flash(_("Only a draft can be deleted; cancel a confirmed campaign instead."), "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     db.session.commit()
-    flash(f"Draft “{name}” deleted.", "success")
+    flash(_("Draft “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("campaigns.index"))
 
 
@@ -105,7 +107,12 @@ def cancel(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)
     canceled = campaign_run.cancel(campaign, **_actor())
     db.session.commit()
-    flash(f"Campaign canceled; {canceled} unsent message(s) will not be sent.", "success")
+    message = ngettext(
+        "Campaign canceled; %(num)s unsent message(s) will not be sent.",
+        "Campaign canceled; %(num)s unsent message(s) will not be sent.",
+        canceled,
+    )
+    flash(message, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -114,7 +121,12 @@ def resend_failed(campaign_id):
     campaign = get_or_404(Campaign, campaign_id, g.org)
     count = campaign_run.resend_failed(campaign, **_actor())
     db.session.commit()
-    flash(f"{count} failed message(s) will be sent again.", "success")
+    message = ngettext(
+        "%(num)s failed message(s) will be sent again.",
+        "%(num)s failed message(s) will be sent again.",
+        count,
+    )
+    flash(message, "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 

@@ -13,6 +13,8 @@ from flask_login import current_user
 from webapp.campaigns import bp
 from webapp.extensions import db
 from webapp.htmx import is_htmx, push_url
+from webapp.i18n.catalogs import N_
+from webapp.i18n.pages import gettext as _
 from webapp.models import Campaign, CampaignStatus, Candidate, EmailTemplate, Job, Shortlist
 from webapp.services.audience import shortlists
 from webapp.services.audience.candidates import search_jobs
@@ -21,18 +23,19 @@ from webapp.services.scheduling import format_local, parse_local_datetime
 from webapp.tenancy import get_or_404, parse_uuid
 
 STEPS = (
-    ("campaigns.new", "Job"),
-    ("campaigns.audience", "Candidates"),
-    ("campaigns.template", "Template"),
-    ("campaigns.schedule", "When"),
-    ("campaigns.review", "Review"),
+    ("campaigns.new", N_("Job")),
+    ("campaigns.audience", N_("Candidates")),
+    ("campaigns.template", N_("Template")),
+    ("campaigns.schedule", N_("When")),
+    ("campaigns.review", N_("Review")),
 )
 SHOWN_ROWS = 500
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def _step(name: str, campaign: Campaign | None, code: int = 200, **context):
-    context.update(campaign=campaign, steps=STEPS, current=f"campaigns.{name}")
+    steps = [(endpoint, _(label)) for endpoint, label in STEPS]
+    context.update(campaign=campaign, steps=steps, current=f"campaigns.{name}")
     template = f"campaigns/_step_{name}.html"
     if is_htmx():
         response = make_response(render_template(template, **context), code)
@@ -60,7 +63,7 @@ def new():
     if request.method == "POST" and job is not None:
         shortlist = get_or_404(Shortlist, request.form.get("shortlist_id"), g.org)
         if shortlist.job_id == job.id:
-            name = request.form.get("name", "").strip() or f"Invitations — {job.title}"
+            name = request.form.get("name", "").strip() or _("Invitations — %(job)s", job=job.title)
             campaign = campaigns.create_draft(
                 g.org.id,
                 job_id=job.id,
@@ -99,8 +102,8 @@ def audience(campaign_id):
         if campaigns.set_audience(g.org.id, campaign, ids):
             db.session.commit()
             return _go("campaigns.template", campaign)
-        error = "Tick at least one candidate."
-    shown = {str(entry.candidate_id) for entry, _, _ in choice.rows}
+        error = _("Tick at least one candidate.")
+    shown = {str(entry.candidate_id) for entry, _person, _invited in choice.rows}
     chosen = set(campaign.candidate_ids) & shown if campaign.candidate_ids else shown
     return _step(
         "audience",
@@ -170,7 +173,8 @@ def schedule(campaign_id):
         if not errors:
             db.session.commit()
             return _go("campaigns.review", campaign)
-    return _step("schedule", campaign, 422 if errors else 200, form=form, errors=errors, days=DAYS)
+    days = [_(day) for day in DAYS]
+    return _step("schedule", campaign, 422 if errors else 200, form=form, errors=errors, days=days)
 
 
 def _schedule_defaults(campaign: Campaign) -> dict:
@@ -194,7 +198,7 @@ def _save_schedule(campaign: Campaign, form) -> dict[str, str]:
         try:
             send_at = parse_local_datetime(form.get("send_at", ""), g.org.timezone)
         except ValueError:
-            return {"send_at": "Pick a date and a time."}
+            return {"send_at": _("Pick a date and a time.")}
     window = None
     if form.get("window") == "1":
         days = sorted({int(d) for d in form.getlist("days") if d.isdigit() and int(d) < 7})

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from webapp.i18n.catalogs import N_
+from webapp.i18n.pages import gettext as _
 from webapp.models import MessageStatus
 from webapp.services.sending.actions import MessageFilters
 from webapp.tenancy import parse_uuid
 
-STATUS_CHOICES = [("", "Any state"), ("dead", "Failed or unknown")] + [
+STATUS_CHOICES = [("", N_("Any state")), ("dead", N_("Failed or unknown"))] + [
     (s.value, s.value.capitalize()) for s in MessageStatus
 ]
 
@@ -32,7 +34,7 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "Use a date like 2026-03-31."
+        errors[name] = _("Use a date like 2026-03-31.")
         return None
 
 
@@ -42,12 +44,12 @@ def parse_filters(args, timezone: str, *, status: str | None = None) -> FilterFo
     if status is not None:
         values["status"] = status
     errors: dict[str, str] = {}
-    if values["status"] not in {value for value, _ in STATUS_CHOICES}:
-        errors["status"] = "Choose a state from the list."
+    if values["status"] not in {value for value, _label in STATUS_CHOICES}:
+        errors["status"] = _("Choose a state from the list.")
     zone = ZoneInfo(timezone or "UTC")
     start, end = _day(values["from"], "from", errors), _day(values["to"], "to", errors)
     if start and end and end < start:
-        errors["to"] = "The end date is before the start date."
+        errors["to"] = _("The end date is before the start date.")
     form = FilterForm(values, errors)
     if errors:
         return form

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from webapp.current import guard_blueprint
 from webapp.extensions import db
+from webapp.i18n.pages import gettext as _
+from webapp.i18n.pages import ngettext
 from webapp.messages import bp
 from webapp.messages import incoming as _incoming  # noqa: F401 - registers the attachment route
 from webapp.messages.forms import STATUS_CHOICES, parse_filters
@@ -58,7 +60,7 @@ def _list(template: str, *, status: str | None = None):
         rows=rows,
         has_next=has_next,
         page=_page(),
-        status_choices=STATUS_CHOICES,
+        status_choices=[(value, _(label)) for value, label in STATUS_CHOICES],
         campaigns=campaigns,
         templates=templates,
         total=None if form.errors else actions.count(g.org.id, form.filters),
@@ -117,13 +119,15 @@ def preview(message_id):
     message = get_or_404(Message, message_id, g.org)
     shown, problem = _shown(message, sent_record.load(message.id, g.org.id))
     if shown is None:
-        html = str(Markup("<p>This email cannot be shown: {}</p>").format(problem))
+        html = _paragraph(_("This email cannot be shown: %(problem)s", problem=problem))
     elif shown.source == "private":
-        html = "<p>This email carries a personal sign-in link; its content is not shown.</p>"
+        html = _paragraph(
+            _("This email carries a personal sign-in link; its content is not shown.")
+        )
     elif shown.source == "purged":
-        html = "<p>The content of this email is no longer kept; its details remain.</p>"
+        html = _paragraph(_("The content of this email is no longer kept; its details remain."))
     else:
-        html = shown.html or "<p>(This email has no HTML part.)</p>"
+        html = shown.html or _paragraph(_("(This email has no HTML part.)"))
     html = _links_in_new_tab(html)
     headers = {
         "Content-Type": "text/html; charset=utf-8",
@@ -131,6 +135,10 @@ def preview(message_id):
         "X-Frame-Options": "SAMEORIGIN",
     }
     return html, 200, headers
+
+
+def _paragraph(text: str) -> str:
+    return str(Markup("<p>{}</p>").format(text))
 
 
 def _links_in_new_tab(html: str) -> str:
@@ -152,9 +160,9 @@ def retry(message_id):
     message = get_or_404(Message, message_id, g.org)
     if actions.retry_message(message):
         db.session.commit()
-        flash("The message is queued and will be sent again within seconds.", "success")
+        flash(_("The message is queued and will be sent again within seconds."), "success")
     else:
-        flash(f"A {message.status} message cannot be retried.", "error")
+        flash(_("A %(status)s message cannot be retried.", status=message.status), "error")
     return _back(message)
 
 
@@ -163,9 +171,11 @@ def cancel(message_id):
     message = get_or_404(Message, message_id, g.org)
     if actions.cancel_message(message):
         db.session.commit()
-        flash("The message was canceled and will not be sent.", "success")
+        flash(_("The message was canceled and will not be sent."), "success")
     else:
-        flash(f"A {message.status} message cannot be canceled any more.", "error")
+        flash(
+            _("A %(status)s message cannot be canceled any more.", status=message.status), "error"
+        )
     return _back(message)
 
 
@@ -176,6 +186,11 @@ def retry_all():
         abort(400)
     count = actions.retry_failed(g.org.id, form.filters)
     db.session.commit()
-    flash(f"{count} message(s) queued to be sent again.", "success")
+    message = ngettext(
+        "%(num)s message(s) queued to be sent again.",
+        "%(num)s message(s) queued to be sent again.",
+        count,
+    )
+    flash(message, "success")
     args = {k: v for k, v in form.values.items() if v}
     return redirect(url_for("messages.failed", **args))

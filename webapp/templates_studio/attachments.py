@@ -15,6 +15,7 @@ from flask_login import current_user
 from webapp.current import has_role
 from webapp.extensions import db
 from webapp.htmx import is_htmx
+from webapp.i18n.pages import gettext as _
 from webapp.models import EmailTemplate, Role, TemplateAttachment
 from webapp.services.attachments import checks, storage
 from webapp.services.attachments import templates as template_files
@@ -54,8 +55,12 @@ def attachment_panel(template: EmailTemplate | None) -> dict:
         ],
         "can_edit": has_role(Role.EDITOR),
         "accept": checks.ACCEPT,
-        "hint": f"{checks.ALLOWED_WORDS}; up to {checks.megabytes(limits.per_file)} each, "
-        f"{checks.megabytes(limits.total)} together.",
+        "hint": _(
+            "%(types)s; up to %(each)s each, %(total)s together.",
+            types=checks.ALLOWED_WORDS,
+            each=checks.megabytes(limits.per_file),
+            total=checks.megabytes(limits.total),
+        ),
         "error": request.environ.get(ERROR_KEY, ""),
     }
 
@@ -65,7 +70,7 @@ def attach(template_id):
     template = get_or_404(EmailTemplate, template_id, g.org)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _refused(template, "Choose a file to attach.")
+        return _refused(template, _("Choose a file to attach."))
     limits = checks.Limits.from_settings(current_app.config["HERALD"])
     try:
         checked = checks.check_file(upload.filename, upload.read(), limits)
@@ -76,7 +81,12 @@ def attach(template_id):
         db.session.rollback()
         return _refused(template, str(rejected))
     db.session.commit()
-    return _changed(template, f"Attached “{checked.filename}”; saved as version {version.number}.")
+    notice = _(
+        "Attached “%(file)s”; saved as version %(number)s.",
+        file=checked.filename,
+        number=version.number,
+    )
+    return _changed(template, notice)
 
 
 @bp.post("/<template_id>/attachments/<attachment_id>/delete")
@@ -84,12 +94,16 @@ def detach(template_id, attachment_id):
     template = get_or_404(EmailTemplate, template_id, g.org)
     attachment = get_or_404(TemplateAttachment, attachment_id, g.org)
     if attachment.template_version_id != template.current_version_id:
-        return _refused(template, "That file was already removed; the list below is current.")
+        return _refused(template, _("That file was already removed; the list below is current."))
     version = template_files.detach(
         template, attachment, user_id=current_user.id, actor_label=current_user.email
     )
     db.session.commit()
-    notice = f"Removed “{attachment.filename}”; saved as version {version.number}."
+    notice = _(
+        "Removed “%(file)s”; saved as version %(number)s.",
+        file=attachment.filename,
+        number=version.number,
+    )
     return _changed(template, notice)
 
 
@@ -128,7 +142,7 @@ def _label(content_type: str) -> str:
 
 def _size(size: int) -> str:
     if size < 1000:
-        return f"{size} bytes"
+        return _("%(num)s bytes", num=size)
     if size < 1_000_000:
-        return f"{size / 1000:.0f} kB"
-    return f"{size / 1_000_000:.1f} MB"  # as the message page writes it
+        return _("%(num)s kB", num=format(size / 1000, ".0f"))
+    return _("%(num)s MB", num=format(size / 1_000_000, ".1f"))  # as the message page writes it

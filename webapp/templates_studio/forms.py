@@ -7,27 +7,28 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.formkit import choices
+from webapp.i18n.catalogs import N_
 from webapp.models.template import CATEGORIES, TEMPLATE_TYPES
 
 TYPE_LABELS = {
-    "invitation": "Interview invitation",
-    "reminder_24h": "Reminder, 24 hours before",
-    "reminder_2h": "Reminder, 2 hours before",
-    "reschedule": "Reschedule",
-    "cancellation": "Cancellation",
-    "confirmation": "Answer confirmed (accepted, with the calendar entry)",
-    "acknowledgement": "Answer received (declined or asked for another time)",
-    "follow_up": "Follow-up / feedback request",
-    "digest": "Digest of your updates",
-    "custom": "Custom",
+    "invitation": N_("Interview invitation"),
+    "reminder_24h": N_("Reminder, 24 hours before"),
+    "reminder_2h": N_("Reminder, 2 hours before"),
+    "reschedule": N_("Reschedule"),
+    "cancellation": N_("Cancellation"),
+    "confirmation": N_("Answer confirmed (accepted, with the calendar entry)"),
+    "acknowledgement": N_("Answer received (declined or asked for another time)"),
+    "follow_up": N_("Follow-up / feedback request"),
+    "digest": N_("Digest of your updates"),
+    "custom": N_("Custom"),
 }
 CATEGORY_LABELS = {
-    "invitations": "Invitations",
-    "reminders": "Reminders",
-    "updates": "Interview updates",
-    "digests": "Digests",
-    "marketing": "Marketing / news",
-    "transactional": "Transactional (cannot be unsubscribed)",
+    "invitations": N_("Invitations"),
+    "reminders": N_("Reminders"),
+    "updates": N_("Interview updates"),
+    "digests": N_("Digests"),
+    "marketing": N_("Marketing / news"),
+    "transactional": N_("Transactional (cannot be unsubscribed)"),
 }
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from webapp.current import has_role
 from webapp.extensions import db
+from webapp.i18n.pages import gettext as _
 from webapp.models import EmailTemplate
 from webapp.services import languages
 from webapp.services.rendering import BrandData, TemplateSource
@@ -57,7 +58,9 @@ def translations_add(template_id):
     except languages.LanguageError as exc:
         return redirect(_index_url(template, problem=str(exc)))
     if language == translations.source_language(template.current_version, g.org):
-        problem = f"{languages.display_name(language)} is the source language."
+        problem = _(
+            "%(language)s is the source language.", language=languages.display_name(language)
+        )
         return redirect(_index_url(template, problem=problem))
     return redirect(url_for(".translation", template_id=template.id, language=language))
 
@@ -89,7 +92,14 @@ def translation_save(template_id, language):
         return _side_by_side(template, language, typed=typed, errors=result.errors), 422
     db.session.commit()
     name = languages.display_name(language)
-    flash(f"Saved the {name} translation as version {version.number}.", "success")
+    flash(
+        _(
+            "Saved the %(language)s translation as version %(number)s.",
+            language=name,
+            number=version.number,
+        ),
+        "success",
+    )
     return redirect(url_for(".translation", template_id=template.id, language=language))
 
 
@@ -103,7 +113,8 @@ def translation_remove(template_id, language):
     if version is None:
         abort(404)
     db.session.commit()
-    flash(f"Removed the {languages.display_name(language)} translation.", "success")
+    name = languages.display_name(language)
+    flash(_("Removed the %(language)s translation.", language=name), "success")
     return redirect(_index_url(template))
 
 
@@ -121,7 +132,7 @@ def source_language(template_id):
     except languages.LanguageError as exc:
         return redirect(_index_url(template, problem=str(exc)))
     db.session.commit()
-    flash(f"The source language is saved (version {version.number}).", "success")
+    flash(_("The source language is saved (version %(number)s).", number=version.number), "success")
     return redirect(_index_url(template))
 
 
@@ -132,7 +143,7 @@ def translation_preview(template_id, language):
     language = _known(language)
     typed = _typed_source(language)
     candidate_id = request.form.get("candidate_id", "")
-    context, _ = studio.preview_context(g.org, candidate_id=candidate_id, language=language)
+    context = studio.preview_context(g.org, candidate_id=candidate_id, language=language)[0]
     result = validate(typed, BrandData.from_org(g.org), category=template.category, context=context)
     return render_template("templates_studio/_preview.html", result=result, sample_problem="")
 

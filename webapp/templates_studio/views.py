@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from webapp.current import guard_blueprint, has_role
 from webapp.extensions import db
+from webapp.i18n.pages import gettext as _
 from webapp.models import EmailTemplate, Role, TemplateVersion
 from webapp.services import audit
 from webapp.services.audience.candidates import CandidateError, normalize_email
@@ -40,8 +41,8 @@ def index():
         templates=templates,
         defaults=defaults,
         overridden=overridden,
-        type_labels=TYPE_LABELS,
-        category_labels=CATEGORY_LABELS,
+        type_labels={key: _(label) for key, label in TYPE_LABELS.items()},
+        category_labels={key: _(label) for key, label in CATEGORY_LABELS.items()},
     )
 
 
@@ -114,7 +115,10 @@ def _save(template: EmailTemplate | None):
         return _editor(form, template=template, errors=result.errors), 422
     db.session.commit()
     version = saved.current_version
-    flash(f"Saved “{saved.name}” as version {version.number}.", "success")
+    flash(
+        _("Saved “%(name)s” as version %(number)s.", name=saved.name, number=version.number),
+        "success",
+    )
     return redirect(url_for("templates_studio.edit", template_id=saved.id))
 
 
@@ -179,6 +183,12 @@ def _source_language(template: EmailTemplate | None) -> str:
     return translations_service.source_language(version, g.org)
 
 
+@bp.app_template_filter("links_in_new_tab")
+def links_in_new_tab(html: str) -> str:
+    """A preview's HTML whose links open a new tab, so the sandboxed frame never navigates."""
+    return str(html).replace("<head>", '<head><base target="_blank">', 1)
+
+
 @bp.get("/<template_id>/versions")
 def versions(template_id):
     template = get_or_404(EmailTemplate, template_id, g.org)
@@ -230,7 +240,10 @@ def restore(template_id, version_id):
         details={"restored": old.number, "version": version.number},
     )
     db.session.commit()
-    flash(f"Version {old.number} restored as version {version.number}.", "success")
+    flash(
+        _("Version %(old)s restored as version %(new)s.", old=old.number, new=version.number),
+        "success",
+    )
     return redirect(url_for("templates_studio.edit", template_id=template.id))
 
 
@@ -245,10 +258,13 @@ def send_test(template_id):
     try:
         to_email = normalize_email(typed) if typed else current_user.email
     except CandidateError:
-        flash(f"“{typed[:320]}” is not an email address; the test was not sent.", "error")
+        flash(
+            _("“%(typed)s” is not an email address; the test was not sent.", typed=typed[:320]),
+            "error",
+        )
         return redirect(url_for("templates_studio.edit", template_id=template.id))
     mine = to_email == current_user.email.lower()
-    context, _ = studio.preview_context(g.org)
+    context = studio.preview_context(g.org)[0]
     outbox.create_message(
         g.org.id,
         to_email=to_email,
@@ -261,7 +277,7 @@ def send_test(template_id):
         kind=template.type,
     )
     db.session.commit()
-    flash(f"Test email on its way to {to_email}.", "success")
+    flash(_("Test email on its way to %(email)s.", email=to_email), "success")
     return redirect(url_for("templates_studio.edit", template_id=template.id))
 
 
