@@ -105,12 +105,9 @@ class HandOver:
         try:
             connection.send_packed_command(connection.pack_commands(commands))
             results = [connection.read_response() for _ in commands]
-        except BaseException:
+        except BaseException:  # an error reply raises too: the next reply is still unread
             self.close(broken=True)
             raise
-        for result in results:
-            if isinstance(result, redis.ResponseError):
-                raise result
         return results
 
     def close(self, broken: bool = False) -> None:

@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import DomainRollup, Message
+from webapp.services.tracking import rollups
 
 COUNTED = {
     "delivered": "delivered_at",
@@ -60,13 +60,9 @@ def _add(condition, sign: int) -> None:
         .group_by(table.c.org_id, hour, domain)
         .order_by(table.c.org_id, hour, domain)  # one lock order for concurrent writers
     )
-    statement = (postgresql if _postgres() else sqlite).insert(rollup)
-    statement = statement.from_select(["org_id", "hour", "domain", *FIELDS], source)
-    statement = statement.on_conflict_do_update(
-        index_elements=["org_id", "hour", "domain"],
-        set_={name: rollup.c[name] + statement.excluded[name] for name in FIELDS},
+    db.session.execute(
+        rollups.insert_adding(rollup, ["org_id", "hour", "domain"], FIELDS, source=source)
     )
-    db.session.execute(statement)
 
 
 def add_sent(ids: Iterable[uuid.UUID], sign: int = 1) -> None:

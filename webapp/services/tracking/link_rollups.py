@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import LargeBinary, case, cast, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
 from webapp.models import LinkRollup, MessageEvent
@@ -107,13 +106,7 @@ def upsert(deltas: dict[tuple, list[int]]) -> None:
     ]
     if not rows:
         return
-    table = LinkRollup.__table__
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["org_id", "hour", "url"],
-        set_={name: table.c[name] + statement.excluded[name] for name in FIELDS},
-    )
+    statement = rollups.insert_adding(LinkRollup.__table__, ["org_id", "hour", "url"], FIELDS)
     db.session.execute(statement, rows)
 
 

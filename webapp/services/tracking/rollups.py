@@ -87,11 +87,19 @@ def upsert(counter: Counter) -> None:
     ]
     if not rows:
         return
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    table = StatRollup.__table__
-    statement = dialect.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["org_id", "hour", "campaign_id", "template_version_id", "metric"],
-        set_={"count": table.c.count + statement.excluded["count"]},
-    )
+    keys = ["org_id", "hour", "campaign_id", "template_version_id", "metric"]
+    statement = insert_adding(StatRollup.__table__, keys, ["count"])
     db.session.execute(statement, rows)
+
+
+def insert_adding(table, keys: list[str], fields, source=None):
+    """An INSERT into a rollup table that adds ``fields`` to the row with the same ``keys``
+    when there is one (``INSERT … ON CONFLICT DO UPDATE``); rows from ``source`` (a SELECT of
+    ``keys`` and ``fields``, in that order) or from the parameters it is executed with."""
+    statement = (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(table)
+    if source is not None:
+        statement = statement.from_select([*keys, *fields], source)
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: table.c[name] + statement.excluded[name] for name in fields},
+    )
